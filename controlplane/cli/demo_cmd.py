@@ -1,0 +1,39 @@
+"""`hdsctl demo`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from controlplane.cli.output import FORMAT_OPTION
+
+
+@click.command()
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="hds-demo",
+    show_default=True,
+    help="Where the demo writes its certificates, hds.yaml and store.",
+)
+@FORMAT_OPTION
+def demo(workdir: Path, fmt: str) -> None:
+    """Start a small local hosting environment (3 tenants on 127.0.0.1), sweep it, and say
+    where the evidence is. Exit code 1 is expected: two demo tenants are not compliant."""
+    from controlplane.cli.run_cmds import execute_and_report
+    from controlplane.demo import demo_environment
+    from controlplane.runner import load_environment, prepare
+
+    registry, _ = load_environment()
+    workdir = workdir.resolve()
+    store = workdir / "hds-evidence.sqlite"
+    with demo_environment(registry, workdir) as (ctx, config):
+        for note in ctx.notes:
+            click.echo(f"note: {note}", err=True)
+        prepared = prepare(config, registry=registry)
+        code = execute_and_report(prepared, str(store), fmt)
+    if fmt == "table":
+        click.echo(f"Demo fleet file: {config}")
+        click.echo(f"Next: hdsctl runs list --store {store}")
+    raise SystemExit(code)

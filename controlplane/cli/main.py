@@ -1,0 +1,47 @@
+"""Entry point of `hdsctl`. Input errors become one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from controlplane import __version__
+from controlplane.errors import InputError, PluginContractError
+
+
+class HdsGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"hdsctl: error: {exc.one_line()}", err=True)
+            ctx.exit(2)
+        except PluginContractError as exc:
+            click.echo(f"hdsctl: error: broken plugin installation: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=HdsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hdsctl")
+def cli() -> None:
+    """HDS compliance control plane: check every tenant of a health-data host against the
+    control catalog (six HDS activities, ISO/IEC 27001:2022 Annex A) and keep the evidence."""
+
+
+def _register() -> None:
+    from controlplane.cli import catalog_cmds, config_cmds, demo_cmd, plugins_cmds, run_cmds
+
+    cli.add_command(catalog_cmds.controls)
+    cli.add_command(config_cmds.config)
+    cli.add_command(plugins_cmds.plugins)
+    cli.add_command(run_cmds.run)
+    cli.add_command(run_cmds.runs)
+    cli.add_command(demo_cmd.demo)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="hdsctl")

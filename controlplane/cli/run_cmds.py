@@ -1,0 +1,216 @@
+"""`hdsctl run` and `hdsctl runs list|show`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from controlplane.cli.output import FORMAT_OPTION, emit_json, stdout_is_terminal, table
+from controlplane.errors import InputError
+
+STORE_OPTION = click.option(
+    "--store",
+    envvar="HDS_STORE",
+    default="hds-evidence.sqlite",
+    show_default=True,
+    help="Evidence store: a SQLite file path, or an SQLAlchemy URL (env HDS_STORE).",
+)
+CONFIG_OPTION = click.option(
+    "-c",
+    "--config",
+    "config_path",
+    envvar="HDS_CONFIG",
+    default="hds.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fleet file (env HDS_CONFIG).",
+)
+
+STATUS_ORDER = ("pass", "fail", "error", "not_applicable")
+
+
+@contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Callable[[Any], None] | None]:
+    if not enabled or total == 0:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("checks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
+    ) as progress:
+        task = progress.add_task("run", total=total)
+        yield lambda _result: progress.advance(task)
+
+
+def _summary_rows(summary: dict[str, dict[int, dict[str, int]]], tenants: list[str]) -> list[list[str]]:
+    rows = []
+    for tenant in tenants:
+        per = summary.get(tenant, {})
+        cells = []
+        for act in range(1, 7):
+            c = per.get(act)
+            cells.append(f"{c['pass']}/{c['fail']}/{c['error']}" if c else "-")
+        rows.append([tenant, *cells])
+    return rows
+
+
+def _counting(results: Iterator[dict[str, Any]], counts: dict[str, int]) -> Iterator[dict[str, Any]]:
+    for r in results:
+        counts[r["status"]] += 1
+        yield r
+
+
+def print_run(store: Any, run_id: str, fmt: str, tenant: str | None = None, location: str = "") -> int:
+    """Print a stored run (summary table or JSON document); return the exit code it implies."""
+    from controlplane.runner import summarize
+
+    run = store.get_run(run_id)
+    if run is None:
+        raise InputError.single("RUN_ID", "", f"no run {run_id!r} in the store")
+    tenants = [t for t in run.tenants if tenant is None or t == tenant]
+    if tenant is not None and tenant not in run.tenants:
+        raise InputError.single("--tenant", "", f"tenant {tenant!r} is not in run {run_id}")
+    counts = dict.fromkeys(STATUS_ORDER, 0)
+    if fmt == "json":
+        out = sys.stdout
+        out.write(
+            json.dumps(
+                {
+                    "run_id": run.run_id,
+                    "status": run.status,
+                    "started_at": run.started_at,
+                    "finished_at": run.finished_at,
+                    "store": location,
+                }
+            )[:-1]
+        )
+        out.write(', "results": [')
+        for n, r in enumerate(store.results(run_id, tenant)):
+            counts[r["status"]] += 1
+            out.write(("," if n else "") + "\n  " + json.dumps(r, ensure_ascii=False))
+        out.write("\n], " + f'"counts": {json.dumps(counts)}}}\n')
+        out.flush()
+    else:
+        summary = summarize(_counting(store.results(run_id, tenant), counts))
+        table(
+            f"Run {run.run_id} ({run.status}) — pass/fail/error per HDS activity",
+            ["Tenant", *(f"HDS {n}" for n in range(1, 7))],
+            _summary_rows(summary, tenants),
+        )
+        click.echo(" · ".join(f"{k}: {v}" for k, v in counts.items()))
+        if location:
+            click.echo(f"Evidence stored in {location} (run {run.run_id})")
+    if run.status != "completed":
+        return 1
+    return 0 if counts["fail"] == 0 and counts["error"] == 0 else 1
+
+
+def execute_and_report(prepared: Any, store_location: str, fmt: str) -> int:
+    from controlplane.runner import execute
+    from controlplane.store import EvidenceStore, describe_location
+
+    store = EvidenceStore.open(store_location)
+    try:
+        with _progress(prepared.plan.result_count, fmt == "table" and stdout_is_terminal()) as tick:
+            outcome = execute(prepared, store, on_result=tick)
+        return print_run(store, outcome.run_id, fmt, location=describe_location(store_location))
+    finally:
+        store.close()
+
+
+@click.command()
+@CONFIG_OPTION
+@STORE_OPTION
+@click.option("--tenant", "tenants", multiple=True, help="Only this tenant (repeatable).")
+@click.option("--control", "controls", multiple=True, help="Only this control ID (repeatable).")
+@click.option("--activity", "activities", type=int, multiple=True, help="Only controls of this HDS activity.")
+@click.option("--shard", help="I/N: run only the tenants of shard I (0-based) of N, e.g. $JOB_COMPLETION_INDEX/4.")
+@FORMAT_OPTION
+def run(
+    config_path: Path,
+    store: str,
+    tenants: tuple[str, ...],
+    controls: tuple[str, ...],
+    activities: tuple[int, ...],
+    shard: str | None,
+    fmt: str,
+) -> None:
+    """Run every applicable control against every tenant's targets and store the evidence.
+
+    Exit code 0 when everything passes, 1 when something fails or errors, 2 on bad input.
+    """
+    from controlplane.planning import Shard
+    from controlplane.runner import prepare
+
+    prepared = prepare(config_path, tenants, controls, activities, Shard.parse(shard) if shard else None)
+    raise SystemExit(execute_and_report(prepared, store, fmt))
+
+
+@click.group()
+def runs() -> None:
+    """Past runs kept in the evidence store."""
+
+
+def _open_existing(store: str) -> Any:
+    from controlplane.store import EvidenceStore
+
+    return EvidenceStore.open(store, create=False)
+
+
+@runs.command("list")
+@STORE_OPTION
+@click.option("--tenant", help="Only runs that covered this tenant.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
+@FORMAT_OPTION
+def list_runs(store: str, tenant: str | None, limit: int, fmt: str) -> None:
+    """List recent runs, newest first."""
+    s = _open_existing(store)
+    try:
+        items = s.list_runs(limit, tenant)
+    finally:
+        s.close()
+    if fmt == "json":
+        emit_json([r.as_dict() for r in items])
+        return
+    table(
+        None,
+        ["Run", "Started", "Status", "Tenants", "Pass", "Fail", "Error", "N/A"],
+        [
+            [r.run_id, r.started_at, r.status, len(r.tenants), *((r.counts or {}).get(k, "-") for k in STATUS_ORDER)]
+            for r in items
+        ],
+    )
+
+
+@runs.command("show")
+@click.argument("run_id")
+@STORE_OPTION
+@click.option("--tenant", help="Only this tenant's results.")
+@FORMAT_OPTION
+def show_run(run_id: str, store: str, tenant: str | None, fmt: str) -> None:
+    """Show one run: summary per tenant and HDS activity, or every result with --format json."""
+    s = _open_existing(store)
+    try:
+        code = print_run(s, run_id, fmt, tenant)
+    finally:
+        s.close()
+    if fmt == "table":
+        _print_findings(s, run_id, tenant)
+    raise SystemExit(code)
+
+
+def _print_findings(store: Any, run_id: str, tenant: str | None) -> None:
+    rows = [
+        [r["tenant"], r["control"], r["target"], r["resource"], r["status"], r["message"]]
+        for r in store.results(run_id, tenant)
+        if r["status"] in ("fail", "error")
+    ]
+    if rows:
+        table("Failures and errors", ["Tenant", "Control", "Target", "Resource", "Status", "Message"], rows)

@@ -1,0 +1,70 @@
+"""The fleet file (hds.yaml): tenants, their contracted HDS activities, contract figures and
+targets. Target entries are typed by the plugins that collect them (see `loader`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+TENANT_ID = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
+"""A DNS label: safe as a file name, a Kubernetes label value and a URL path segment."""
+
+TARGET_NAME = r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contract(_Strict):
+    """Figures from the hosting contract (HDS v2 EXI 18/21): what the checks compare against."""
+
+    rpo_hours: float = Field(gt=0, le=24 * 366, description="Recovery point objective, hours")
+    rto_hours: float = Field(gt=0, le=24 * 366, description="Recovery time objective, hours")
+    log_retention_days: int = Field(
+        default=365, ge=1, le=3660, description="Minimum retention of access logs (CNIL: 6-12 months)"
+    )
+    log_retention_max_days: int | None = Field(
+        default=None, ge=1, le=3660, description="Maximum retention of access logs, if contracted"
+    )
+
+    @model_validator(mode="after")
+    def _max_after_min(self) -> Contract:
+        if self.log_retention_max_days is not None and self.log_retention_max_days < self.log_retention_days:
+            raise ValueError("log_retention_max_days is shorter than log_retention_days")
+        return self
+
+
+class RuntimeSettings(_Strict):
+    """How hard the scheduler works and how long it waits. Defaults suit a few hundred tenants."""
+
+    workers: int = Field(default=16, ge=1, le=256)
+    collect_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    check_timeout_s: float = Field(default=10.0, gt=0, le=3600)
+    retries: int = Field(default=2, ge=0, le=10)
+    retry_backoff_s: float = Field(default=0.5, ge=0, le=60)
+
+
+class TenantBase(_Strict):
+    id: Annotated[str, Field(pattern=TENANT_ID)]
+    name: str = Field(min_length=1, max_length=200)
+    activities: tuple[Annotated[int, Field(ge=1, le=6)], ...] = Field(
+        min_length=1, description="HDS activities (1-6) the host performs for this tenant"
+    )
+    contract: Contract
+    parameters: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Per-control parameter overrides, by control ID"
+    )
+
+    @field_validator("activities")
+    @classmethod
+    def _unique(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("an activity is listed twice")
+        return tuple(sorted(value))
+
+
+class FleetBase(_Strict):
+    version: Literal[1] = 1
+    runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)

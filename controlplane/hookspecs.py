@@ -1,0 +1,79 @@
+"""The plugin contract. Each hook's docstring is its documentation.
+
+Built-in plugins (TLS, S3, Kubernetes, ...) implement exactly these hooks and are registered
+through the same entry-point group, ``hds.plugins``, that an outside package uses::
+
+    [project.entry-points."hds.plugins"]
+    myplugin = "my_package.hds_plugin"   # a module (or instance) with @hookimpl functions
+
+There is no private back door: if a built-in needs a hook, it is here for everyone.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from controlplane.demo_context import DemoContext
+    from controlplane.plugin_types import CheckSpec, TargetKind
+
+PROJECT = "hds"
+ENTRY_POINT_GROUP = "hds.plugins"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def hds_target_kinds() -> list[TargetKind]:
+    """Return the target kinds this plugin collects.
+
+    Called once when the registry is built. Each :class:`TargetKind` names the key under
+    ``tenants[].targets`` in hds.yaml (e.g. ``tls``), gives the pydantic model validating one
+    entry (it must have a ``name`` field; credentials are ``SecretRef`` fields, never inline
+    values) and the collector ``collect(target, ctx) -> snapshot``.
+
+    The collector runs once per tenant target per run, in a worker thread, with
+    ``ctx.timeout_s`` as its per-attempt budget. It raises
+    :class:`controlplane.errors.TransientError` for failures worth retrying (throttling,
+    5xx, reset connection): the scheduler retries with backoff. Any other exception, or
+    overrunning the timeout, turns every control on that target into an ``error`` result.
+    A kind name must be unique across plugins.
+    """
+
+
+@hookspec
+def hds_checks() -> list[CheckSpec]:
+    """Return the checks this plugin provides.
+
+    A :class:`CheckSpec` binds an id (``<plugin>.<name>``, referenced by catalog controls'
+    ``check`` field) to a target kind and a function ``func(snapshot, ctx) -> findings``.
+    The function reads only the snapshot (no I/O), and returns one or more
+    :class:`controlplane.results.Finding`. A ``pass`` finding must carry the observed
+    evidence. A check that raises, hangs past the check timeout, returns nothing, or returns
+    anything but findings becomes an ``error`` result naming the reason; it never stops the run.
+    Check ids must be unique across plugins.
+    """
+
+
+@hookspec
+def hds_catalog_files() -> list[Path]:
+    """Return extra catalog files (YAML, same format as ``controls/*.yaml``) with the controls
+    this plugin implements. Built-in controls ship in the core catalog; an outside plugin adds
+    its own here. Control IDs must not collide with existing ones.
+    """
+
+
+@hookspec
+def hds_demo_setup(ctx: DemoContext) -> None:
+    """Extend ``hdsctl demo``: start local endpoints for the demo tenants and add targets.
+
+    ``ctx.tenants`` lists the demo tenants with their profile (``compliant``, ``partial``,
+    ``noncompliant``); call ``ctx.add_target(tenant_id, kind, entry)`` with an hds.yaml target
+    entry, and register every server or temporary resource on ``ctx.stack`` (an ExitStack) so
+    the demo stops it. Keep everything on 127.0.0.1 and inside ``ctx.workdir``. If the
+    plugin cannot run here (a missing server binary), call ``ctx.note(text)`` to say so plainly.
+    """

@@ -1,0 +1,147 @@
+"""Turn the catalog and the fleet into work: tenant × target × applicable controls.
+
+A control applies to a tenant when its HDS activities intersect the tenant's contracted ones
+(and any `--activity` filter). Each (tenant, target) becomes one work unit: collected once,
+evaluated by every applicable control of that target's kind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from controlplane.catalog import Catalog, Control, ControlKind
+from controlplane.config import Fleet, Tenant
+from controlplane.errors import InputError
+from controlplane.plugin_types import CheckSpec, TargetKind
+from controlplane.plugins import PluginRegistry
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedControl:
+    control: Control
+    activities: tuple[int, ...]
+    """The control's HDS activities that this tenant contracted: what the result is evidence for."""
+    params: Mapping[str, Any]
+    check: CheckSpec | None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkUnit:
+    tenant: Tenant
+    kind: TargetKind
+    target: BaseModel
+    controls: tuple[PlannedControl, ...]
+
+    @property
+    def target_name(self) -> str:
+        return str(self.target.name)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Unrunnable:
+    """A control that applies but cannot run: no plugin provides its check, or the tenant
+    declares no target of the check's kind. Reported, never silently dropped."""
+
+    tenant: Tenant
+    planned: PlannedControl
+    reason: str
+    is_error: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    units: tuple[WorkUnit, ...]
+    unrunnable: tuple[Unrunnable, ...]
+    tenants: tuple[str, ...]
+
+    @property
+    def result_count(self) -> int:
+        return sum(len(u.controls) for u in self.units) + len(self.unrunnable)
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """`I/N`, 0-based, as Kubernetes Indexed Jobs number their pods."""
+        try:
+            i, n = (int(x) for x in text.split("/"))
+        except ValueError:
+            raise InputError.single("--shard", "", f"{text!r} is not of the form I/N") from None
+        if n < 1 or not 0 <= i < n:
+            raise InputError.single("--shard", "", f"{text!r}: need 0 <= I < N")
+        return cls(i, n)
+
+    def owns(self, tenant_id: str) -> bool:
+        """Stable hash of the id: the same tenant lands in the same shard whatever the file
+        order, and every tenant lands in exactly one shard."""
+        digest = hashlib.sha256(tenant_id.encode()).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index
+
+
+def select_tenants(fleet: Fleet, tenant_ids: Sequence[str] = (), shard: Shard | None = None) -> list[Tenant]:
+    for tid in tenant_ids:
+        if fleet.tenant(tid) is None:
+            raise InputError.single("--tenant", "", f"unknown tenant {tid!r} in {fleet.path}")
+    chosen = [t for t in fleet.tenants if not tenant_ids or t.id in tenant_ids]
+    return [t for t in chosen if shard is None or shard.owns(t.id)]
+
+
+def select_controls(catalog: Catalog, control_ids: Sequence[str] = (), activities: Sequence[int] = ()) -> list[Control]:
+    for cid in control_ids:
+        if cid not in catalog.controls:
+            raise InputError.single("--control", "", f"unknown control {cid!r}")
+    for act in activities:
+        if act not in catalog.activities:
+            raise InputError.single("--activity", "", f"unknown HDS activity {act} (1 to 6)")
+    controls = [
+        c
+        for c in catalog.controls.values()
+        if c.kind is ControlKind.automated
+        and (not control_ids or c.id in control_ids)
+        and (not activities or set(c.hds_activities) & set(activities))
+    ]
+    return controls
+
+
+def build_plan(
+    tenants: Iterable[Tenant],
+    controls: Sequence[Control],
+    registry: PluginRegistry,
+    activity_filter: Sequence[int] = (),
+) -> Plan:
+    units: list[WorkUnit] = []
+    unrunnable: list[Unrunnable] = []
+    tenant_ids: list[str] = []
+    for tenant in tenants:
+        tenant_ids.append(tenant.id)
+        wanted = set(tenant.activities) & set(activity_filter) if activity_filter else set(tenant.activities)
+        by_kind: dict[str, list[PlannedControl]] = {}
+        for control in controls:
+            acts = tuple(a for a in control.hds_activities if a in wanted)
+            if not acts:
+                continue
+            check = registry.checks.get(control.check or "")
+            params = {**control.parameters, **tenant.parameters.get(control.id, {})}
+            planned = PlannedControl(control, acts, params, check)
+            if check is None:
+                reason = f"no installed plugin provides check {control.check!r}"
+                unrunnable.append(Unrunnable(tenant, planned, reason, is_error=True))
+            elif not tenant.targets.get(check.target_kind):
+                reason = f"no {check.target_kind!r} target declared for this tenant"
+                unrunnable.append(Unrunnable(tenant, planned, reason, is_error=False))
+            else:
+                by_kind.setdefault(check.target_kind, []).append(planned)
+        for kind_name, planned_controls in by_kind.items():
+            kind = registry.target_kinds[kind_name]
+            for target in tenant.targets[kind_name]:
+                units.append(WorkUnit(tenant, kind, target, tuple(planned_controls)))
+    return Plan(tuple(units), tuple(unrunnable), tuple(tenant_ids))

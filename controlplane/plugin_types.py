@@ -1,0 +1,78 @@
+"""The objects plugins hand to the core through the hooks in `hookspecs`.
+
+Collection and evaluation are separate on purpose: a target kind's collector fetches one
+target's resources once per run into a snapshot, and any number of checks read that snapshot,
+so API calls grow with resources, not with controls × resources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from controlplane.results import Finding
+
+
+@dataclass(frozen=True, slots=True)
+class TenantView:
+    """What a plugin may know of a tenant: identity, contracted activities, contract figures.
+    Never another tenant's data, never credentials other than its own targets'."""
+
+    id: str
+    name: str
+    activities: tuple[int, ...]
+    contract: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CollectContext:
+    tenant: TenantView
+    target_name: str
+    timeout_s: float
+    """Per-attempt budget; collectors pass it to their clients' connect/read timeouts."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    tenant: TenantView
+    target: BaseModel
+    target_name: str
+    control_id: str
+    params: Mapping[str, Any]
+    """The control's catalog parameters, overridden by the tenant's own where it sets them."""
+
+
+Collector = Callable[[Any, CollectContext], Any]
+CheckFunction = Callable[[Any, CheckContext], Iterable[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class TargetKind:
+    """A kind of target a plugin can collect (e.g. `tls`), with its config model.
+
+    `model` is a pydantic model for one entry of `tenants[].targets.<name>` in hds.yaml; it
+    must have a `name` field. `collect(target, ctx)` returns the snapshot the checks read.
+    """
+
+    name: str
+    model: type[BaseModel]
+    collect: Collector
+    description: str = ""
+    plugin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSpec:
+    """A check: a function `(snapshot, ctx) -> findings` for one target kind.
+
+    Catalog controls reference checks by `id` (e.g. `tls.protocol_version`).
+    """
+
+    id: str
+    target_kind: str
+    func: CheckFunction
+    description: str = ""
+    plugin: str = field(default="", compare=False)

@@ -1,0 +1,346 @@
+"""Run a plan: collect each work unit once, evaluate its controls, stream results to a sink.
+
+Why this shape: Python threads cannot be killed, so a hung collector or check is *abandoned*
+rather than stopped. Workers are daemon threads; each publishes the step it is running and
+that step's deadline. The coordinator (the calling thread) receives results, writes them to
+the sink (a single writer), and when a step overruns it records an ERROR, disowns that worker
+(anything it later produces is dropped) and starts a replacement, so the run always finishes
+within its timeouts. Per check the overhead is a queue hand-off, not a thread.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from controlplane.config import RuntimeSettings
+from controlplane.errors import TransientError
+from controlplane.planning import Plan, PlannedControl, WorkUnit
+from controlplane.plugin_types import CheckContext, CollectContext
+from controlplane.plugins import PluginRegistry
+from controlplane.results import CheckResult, Finding, Status
+from controlplane.secrets import redact, redact_data
+
+
+class ResultSink(Protocol):
+    def add(self, result: CheckResult) -> None: ...
+    def flush(self) -> None: ...
+
+
+@dataclass
+class RunStats:
+    counts: dict[Status, int] = field(default_factory=lambda: dict.fromkeys(Status, 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def all_passed(self) -> bool:
+        return self.counts[Status.failed] == 0 and self.counts[Status.error] == 0
+
+
+@dataclass(slots=True)
+class _Task:
+    unit: WorkUnit
+    snapshot: Any = None
+    collected: bool = False
+    next_index: int = 0
+
+
+@dataclass(slots=True)
+class _Step:
+    task: _Task
+    what: str  # "collect" or "check"
+    index: int
+    started: float
+    started_at: str
+    deadline: float | None
+
+
+class _Worker:
+    __slots__ = ("abandoned", "lock", "step")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.step: _Step | None = None
+        self.abandoned = False
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _validate(findings: Any) -> tuple[list[Finding], str | None]:
+    """Refuse anything but well-formed findings; a PASS must show what was observed."""
+    if findings is None:
+        return [], "check returned None instead of findings"
+    if isinstance(findings, (str, bytes, dict, Finding)):
+        return [], f"check returned a {type(findings).__name__}, not an iterable of findings"
+    try:
+        items = list(findings)
+    except TypeError:
+        return [], f"check returned a {type(findings).__name__}, not an iterable of findings"
+    if not items:
+        return [], "check returned no finding"
+    for item in items:
+        if not isinstance(item, Finding):
+            return [], f"malformed result: expected a Finding, got {type(item).__name__}"
+        if not isinstance(item.status, Status):
+            return [], f"malformed result: invalid status {item.status!r}"
+        if not isinstance(item.message, str) or not isinstance(item.resource, str):
+            return [], "malformed result: message and resource must be strings"
+        if not isinstance(item.evidence, dict):
+            return [], "malformed result: evidence must be a mapping"
+        if item.status is Status.passed and not item.evidence:
+            return [], "check returned pass without observed evidence"
+        try:
+            json.dumps(item.evidence, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            return [], f"malformed result: evidence is not JSON-serialisable ({exc})"
+    return items, None
+
+
+class Scheduler:
+    def __init__(
+        self,
+        registry: PluginRegistry,
+        runtime: RuntimeSettings,
+        sink: ResultSink,
+        on_result: Callable[[CheckResult], None] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.runtime = runtime
+        self.sink = sink
+        self.on_result = on_result
+        self._events: queue.SimpleQueue[tuple[_Worker, str, Any]] = queue.SimpleQueue()
+        self._tasks: queue.SimpleQueue[_Task | None] = queue.SimpleQueue()
+        self._workers: list[_Worker] = []
+        self.stats = RunStats()
+
+    # -- results --------------------------------------------------------------------------
+    def _result(
+        self,
+        run_id: str,
+        unit: WorkUnit | None,
+        planned: PlannedControl,
+        tenant_id: str,
+        finding: Finding,
+        started_at: str,
+        duration_s: float,
+    ) -> CheckResult:
+        check = planned.check
+        plugin = check.plugin if check else ""
+        return CheckResult(
+            run_id=run_id,
+            tenant=tenant_id,
+            control=planned.control.id,
+            check=planned.control.check or "",
+            target_kind=unit.kind.name if unit else (check.target_kind if check else ""),
+            target=unit.target_name if unit else "",
+            resource=redact(finding.resource),
+            status=finding.status,
+            message=redact(finding.message),
+            evidence=redact_data(finding.evidence),
+            hds_activities=planned.activities,
+            iso27001=planned.control.iso27001,
+            started_at=started_at,
+            duration_ms=duration_s * 1000.0,
+            plugin=plugin,
+            plugin_version=self.registry.version_of(plugin) if plugin else "",
+        )
+
+    def _emit(self, result: CheckResult) -> None:
+        self.sink.add(result)
+        self.stats.counts[result.status] += 1
+        if self.on_result is not None:
+            self.on_result(result)
+
+    # -- workers --------------------------------------------------------------------------
+    def _collect(self, worker: _Worker, task: _Task) -> tuple[bool, Any]:
+        unit = task.unit
+        ctx = CollectContext(unit.tenant.view(), unit.target_name, self.runtime.collect_timeout_s)
+        attempts = self.runtime.retries + 1
+        for attempt in range(attempts):
+            with worker.lock:
+                if worker.abandoned:
+                    return False, None
+                start = time.monotonic()
+                worker.step = _Step(task, "collect", -1, start, _now_iso(), start + self.runtime.collect_timeout_s)
+            try:
+                return True, unit.kind.collect(unit.target, ctx)
+            except TransientError as exc:
+                if attempt + 1 == attempts:
+                    return True, _Failure(f"collection failed after {attempts} attempts: {exc}")
+                delay = self.runtime.retry_backoff_s * (2**attempt) * random.uniform(0.5, 1.5)
+                with worker.lock:
+                    worker.step = _Step(task, "collect", -1, time.monotonic(), _now_iso(), None)
+                time.sleep(delay)
+            except Exception as exc:
+                return True, _Failure(f"collection failed: {type(exc).__name__}: {exc}")
+        raise AssertionError("unreachable")
+
+    def _work(self, run_id: str, worker: _Worker) -> None:
+        while True:
+            task = self._tasks.get()
+            if task is None:
+                return
+            unit = task.unit
+            if not task.collected:
+                ok, snapshot = self._collect(worker, task)
+                if not ok:
+                    return
+                task.snapshot, task.collected = snapshot, True
+            for i in range(task.next_index, len(unit.controls)):
+                planned = unit.controls[i]
+                with worker.lock:
+                    if worker.abandoned:
+                        return
+                    start = time.monotonic()
+                    step = _Step(task, "check", i, start, _now_iso(), start + self.runtime.check_timeout_s)
+                    worker.step = step
+                findings = self._evaluate(task, planned)
+                duration = time.monotonic() - start
+                results = [
+                    self._result(run_id, unit, planned, unit.tenant.id, f, step.started_at, duration) for f in findings
+                ]
+                with worker.lock:
+                    if worker.abandoned:
+                        return
+                    worker.step = None
+                    self._events.put((worker, "results", results))
+            with worker.lock:
+                if worker.abandoned:
+                    return
+                self._events.put((worker, "unit_done", unit))
+
+    def _evaluate(self, task: _Task, planned: PlannedControl) -> list[Finding]:
+        if isinstance(task.snapshot, _Failure):
+            return [Finding(Status.error, task.snapshot.reason)]
+        unit = task.unit
+        assert planned.check is not None
+        ctx = CheckContext(unit.tenant.view(), unit.target, unit.target_name, planned.control.id, planned.params)
+        try:
+            findings, problem = _validate(planned.check.func(task.snapshot, ctx))
+        except Exception as exc:
+            return [Finding(Status.error, f"check raised {type(exc).__name__}: {exc}")]
+        if problem is not None:
+            return [Finding(Status.error, problem)]
+        return findings
+
+    def _start_worker(self, run_id: str) -> None:
+        worker = _Worker()
+        self._workers.append(worker)
+        threading.Thread(target=self._work, args=(run_id, worker), daemon=True, name="hds-worker").start()
+
+    # -- coordinator ----------------------------------------------------------------------
+    def _expire(self, run_id: str, now: float) -> int:
+        """Abandon workers whose step overran; return how many units that finished."""
+        finished = 0
+        for worker in list(self._workers):
+            with worker.lock:
+                step = worker.step
+                if step is None or step.deadline is None or now < step.deadline or worker.abandoned:
+                    continue
+                worker.abandoned = True
+            self._workers.remove(worker)
+            task, unit = step.task, step.task.unit
+            if step.what == "collect":
+                reason = f"collection timed out after {self.runtime.collect_timeout_s:g}s"
+                for planned in unit.controls:
+                    self._emit(
+                        self._result(
+                            run_id,
+                            unit,
+                            planned,
+                            unit.tenant.id,
+                            Finding(Status.error, reason),
+                            step.started_at,
+                            now - step.started,
+                        )
+                    )
+                finished += 1
+            else:
+                planned = unit.controls[step.index]
+                reason = f"check timed out after {self.runtime.check_timeout_s:g}s"
+                self._emit(
+                    self._result(
+                        run_id,
+                        unit,
+                        planned,
+                        unit.tenant.id,
+                        Finding(Status.error, reason),
+                        step.started_at,
+                        now - step.started,
+                    )
+                )
+                if step.index + 1 < len(unit.controls):
+                    self._tasks.put(_Task(unit, task.snapshot, True, step.index + 1))
+                else:
+                    finished += 1
+            self._start_worker(run_id)
+        return finished
+
+    def run(self, run_id: str, plan: Plan) -> RunStats:
+        for item in plan.unrunnable:
+            status = Status.error if item.is_error else Status.not_applicable
+            self._emit(
+                self._result(run_id, None, item.planned, item.tenant.id, Finding(status, item.reason), _now_iso(), 0.0)
+            )
+        pending = len(plan.units)
+        for unit in plan.units:
+            self._tasks.put(_Task(unit))
+        for _ in range(min(self.runtime.workers, pending)):
+            self._start_worker(run_id)
+        try:
+            while pending:
+                deadlines = [w.step.deadline for w in self._workers if w.step and w.step.deadline]
+                wait = max(0.0, min(deadlines) - time.monotonic()) + 0.01 if deadlines else 0.5
+                if self._events.empty():
+                    self.sink.flush()
+                try:
+                    _worker, kind, payload = self._events.get(timeout=wait)
+                except queue.Empty:
+                    pending -= self._expire(run_id, time.monotonic())
+                    continue
+                # No drop on `worker.abandoned` here: a worker checks that flag under its lock
+                # before it publishes, so anything queued was produced in time.
+                if kind == "results":
+                    for result in payload:
+                        self._emit(result)
+                else:
+                    pending -= 1
+                pending -= self._expire(run_id, time.monotonic())
+        finally:
+            for _ in self._workers:
+                self._tasks.put(None)
+            self.sink.flush()
+        return self.stats
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """A collection that failed: every control on the unit reports it as an error."""
+
+    reason: str
+
+
+def run_plan(
+    registry: PluginRegistry,
+    runtime: RuntimeSettings,
+    plan: Plan,
+    run_id: str,
+    sink: ResultSink,
+    on_result: Callable[[CheckResult], None] | None = None,
+) -> RunStats:
+    return Scheduler(registry, runtime, sink, on_result).run(run_id, plan)
+
+
+__all__ = ["ResultSink", "RunStats", "Scheduler", "run_plan"]

@@ -1,0 +1,96 @@
+"""Credential references: config names where a secret lives, never the secret itself.
+
+Resolution happens at collection time, in the worker that needs it, for that tenant's target
+only; the value is wrapped in pydantic's SecretStr so an accidental print shows '**********'.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+
+
+class SecretResolutionError(Exception):
+    """The referenced secret is absent. The message names the reference, never a value."""
+
+
+class SecretRef(BaseModel):
+    """Where a secret lives: an environment variable or a file (e.g. a mounted Secret)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    env: str | None = Field(default=None, pattern=ENV_NAME)
+    file: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_inline(cls, data: object) -> object:
+        if isinstance(data, str):
+            raise ValueError("inline secret values are not allowed: write {env: VAR_NAME} or {file: /path}")
+        return data
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SecretRef:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of 'env' or 'file'")
+        return self
+
+    def describe(self) -> str:
+        """A safe description for messages and evidence."""
+        return f"env:{self.env}" if self.env is not None else f"file:{self.file}"
+
+    def resolve(self) -> SecretStr:
+        if self.env is not None:
+            value = os.environ.get(self.env)
+            if value is None:
+                raise SecretResolutionError(f"environment variable {self.env} is not set")
+            remember(value)
+            return SecretStr(value)
+        path = Path(self.file or "")
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SecretResolutionError(f"cannot read secret file {path}: {exc.strerror}") from None
+        remember(value)
+        return SecretStr(value)
+
+
+# Defence in depth: every value resolved through a SecretRef is remembered (in this process
+# only) and scrubbed from messages and evidence before they reach the store, a report or a log,
+# even if a client library echoes it in an exception.
+_resolved: set[str] = set()
+_lock = threading.Lock()
+MASK = "[redacted]"
+
+
+def remember(value: str) -> None:
+    if len(value) >= 4:
+        with _lock:
+            _resolved.add(value)
+
+
+def redact(text: str) -> str:
+    if not _resolved or not text:
+        return text
+    for value in _resolved:
+        if value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+def redact_data(data: Any) -> Any:
+    if not _resolved:
+        return data
+    if isinstance(data, str):
+        return redact(data)
+    if isinstance(data, dict):
+        return {redact(str(k)): redact_data(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [redact_data(v) for v in data]
+    return data

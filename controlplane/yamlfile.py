@@ -1,0 +1,64 @@
+"""Safe, bounded YAML loading shared by the catalog and the tenant config loaders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from controlplane.errors import InputError
+
+MAX_YAML_BYTES = 4 * 1024 * 1024
+"""Config and catalog files are small; a larger file is refused before parsing."""
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+
+
+class _NoAliasLoader(_Loader):  # type: ignore[misc,valid-type]
+    """Safe loader that refuses anchors/aliases: they enable 'billion laughs' expansion bombs
+    and nobody needs them in a fleet file."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases (*name) are not allowed", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _read_text(path: Path, display: str) -> str:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError.single(display, "", "file not found") from None
+    except OSError as exc:
+        raise InputError.single(display, "", f"cannot read file: {exc.strerror}") from None
+    if size > MAX_YAML_BYTES:
+        raise InputError.single(display, "", f"file is {size} bytes, larger than the {MAX_YAML_BYTES} bytes allowed")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError.single(display, "", "file is not valid UTF-8") from None
+    except OSError as exc:
+        raise InputError.single(display, "", f"cannot read file: {exc.strerror}") from None
+
+
+def parse_yaml(text: str, display: str) -> Any:
+    """Parse YAML text with the safe loader; errors name the file and the line."""
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        reason = exc.problem or exc.context or "invalid YAML"
+        raise InputError.single(display, where, f"invalid YAML: {reason}") from None
+    except yaml.YAMLError as exc:
+        raise InputError.single(display, "", f"invalid YAML: {exc}") from None
+
+
+def load_yaml(path: Path, display: str | None = None) -> Any:
+    """Read and parse one YAML file, refusing huge files, aliases and custom tags."""
+    shown = display or str(path)
+    return parse_yaml(_read_text(path, shown), shown)

@@ -1,0 +1,1 @@
+"""Catalog data (YAML), shipped inside the wheel as `controlplane.catalog_data`."""

@@ -1,0 +1,1 @@
+"""Auditor feature files (Gherkin, French), shipped inside the wheel as `controlplane.features`."""
