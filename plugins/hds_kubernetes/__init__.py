@@ -1,0 +1,1 @@
+"""Built-in Kubernetes plugin (work in progress)."""

@@ -1,0 +1,1 @@
+"""Built-in S3 plugin (work in progress)."""
