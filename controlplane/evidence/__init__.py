@@ -1,0 +1,1 @@
+"""Evidence integrity: hash-chain verification, run seals, auditor bundles."""

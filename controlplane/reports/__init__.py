@@ -1,0 +1,1 @@
+"""Auditor and tool reports: HTML, JSON, OSCAL, JUnit, CSV."""
