@@ -11,3 +11,6 @@ from controlplane.plugins import PluginRegistry, build_registry
 def registry() -> PluginRegistry:
     """The installed plugins, discovered through the `hds.plugins` entry points."""
     return build_registry()
+
+
+pytest_plugins = ["tests.support.tls_fixtures"]

@@ -50,7 +50,7 @@ class TenantBase(_Strict):
     id: Annotated[str, Field(pattern=TENANT_ID)]
     name: str = Field(min_length=1, max_length=200)
     activities: tuple[Annotated[int, Field(ge=1, le=6)], ...] = Field(
-        min_length=1, description="HDS activities (1-6) the host performs for this tenant"
+        description="HDS activities (1-6) the host performs for this tenant"
     )
     contract: Contract
     parameters: dict[str, dict[str, Any]] = Field(
@@ -60,6 +60,10 @@ class TenantBase(_Strict):
     @field_validator("activities")
     @classmethod
     def _unique(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        # Checked here, not with min_length: pydantic would add a second, confusing error when
+        # an item is out of range.
+        if not value:
+            raise ValueError("list at least one HDS activity (1-6)")
         if len(set(value)) != len(value):
             raise ValueError("an activity is listed twice")
         return tuple(sorted(value))

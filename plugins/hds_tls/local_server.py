@@ -141,7 +141,6 @@ class LocalTlsServer:
         host: str = "127.0.0.1",
     ) -> None:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert.cert_path, cert.key_path)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             ctx.minimum_version = getattr(ssl.TLSVersion, min_version)
@@ -151,6 +150,7 @@ class LocalTlsServer:
             ctx.set_ciphers(ciphers)
         elif min_version in ("TLSv1", "TLSv1_1"):
             ctx.set_ciphers("ALL:@SECLEVEL=0")
+        ctx.load_cert_chain(cert.cert_path, cert.key_path)  # after set_ciphers: SECLEVEL gates key size
         self._ctx = ctx
         self._sock = socket.create_server((host, 0))
         self._sock.settimeout(None)

@@ -66,9 +66,16 @@ def test_physical_activities_are_covered_by_attested_controls():
 @pytest.mark.parametrize(
     ("edit", "field", "reason"),
     [
-        (("hds_activities: [3, 4, 5]", "hds_activities: [3, 7]"), "controls[0].hds_activities[1]", "unknown HDS activity 7"),
-        (("iso27001: [A.8.24, A.8.20, A.8.21]", "iso27001: [A.8.24, A.9.99]"), "controls[0].iso27001[1]",
-         "unknown ISO 27001:2022 control 'A.9.99'"),
+        (
+            ("hds_activities: [3, 4, 5]", "hds_activities: [3, 7]"),
+            "controls[0].hds_activities[1]",
+            "unknown HDS activity 7",
+        ),
+        (
+            ("iso27001: [A.8.24, A.8.20, A.8.21]", "iso27001: [A.8.24, A.9.99]"),
+            "controls[0].iso27001[1]",
+            "unknown ISO 27001:2022 control 'A.9.99'",
+        ),
         (("id: TLS-02", "id: TLS-01"), "controls[1].id", "duplicate control ID 'TLS-01'"),
         (("id: TLS-03", "id: tls three"), "controls[2].id", "String should match pattern"),
         (("    check: tls.protocol_version\n", ""), "controls[0]", "an automated control must name its plugin check"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from controlplane.catalog import load_catalog
@@ -35,10 +33,18 @@ def problems(env, path):
 
 
 def test_valid_fleet_loads_typed_targets(env, tmp_path):
-    path = write_fleet(tmp_path / "hds.yaml", [
-        tenant("clinique-sud", [3, 4, 5, 6], {"tls": [tls(port=8443)]}, parameters={"TLS-04": {"min_days_before_expiry": 45}}),
-        tenant("labo-est", [4]),
-    ])
+    path = write_fleet(
+        tmp_path / "hds.yaml",
+        [
+            tenant(
+                "clinique-sud",
+                [3, 4, 5, 6],
+                {"tls": [tls(port=8443)]},
+                parameters={"TLS-04": {"min_days_before_expiry": 45}},
+            ),
+            tenant("labo-est", [4]),
+        ],
+    )
     fleet = load(env, path)
     t = fleet.tenant("clinique-sud")
     assert t.activities == (3, 4, 5, 6)
@@ -49,11 +55,14 @@ def test_valid_fleet_loads_typed_targets(env, tmp_path):
 
 
 def test_every_problem_is_reported_with_its_path(env, tmp_path):
-    path = write_fleet(tmp_path / "hds.yaml", [
-        tenant("ok", [4], {"tls": [tls()]}),
-        tenant("bad", [4, 9], {"tls": [tls(port=70000)]}),
-        tenant("Bad_ID", [4]),
-    ])
+    path = write_fleet(
+        tmp_path / "hds.yaml",
+        [
+            tenant("ok", [4], {"tls": [tls()]}),
+            tenant("bad", [4, 9], {"tls": [tls(port=70000)]}),
+            tenant("Bad_ID", [4]),
+        ],
+    )
     got = problems(env, path)
     assert ("tenants[1].activities[1]", "Input should be less than or equal to 6") in got
     assert ("tenants[1].targets.tls[0].port", "Input should be less than or equal to 65535") in got
@@ -74,19 +83,25 @@ def test_unknown_fields_are_refused(env, tmp_path):
 
 
 def test_duplicate_tenant_ids_and_target_names(env, tmp_path):
-    path = write_fleet(tmp_path / "hds.yaml", [
-        tenant("t", [4], {"tls": [tls("a"), tls("a")]}),
-        tenant("t", [4]),
-    ])
+    path = write_fleet(
+        tmp_path / "hds.yaml",
+        [
+            tenant("t", [4], {"tls": [tls("a"), tls("a")]}),
+            tenant("t", [4]),
+        ],
+    )
     got = problems(env, path)
     assert ("tenants[1].id", "duplicate tenant id 't' (also tenants[0])") in got
     assert ("tenants[0].targets.tls[1].name", "duplicate target name 'a'") in got
 
 
 def test_parameter_overrides_must_name_known_controls_and_parameters(env, tmp_path):
-    path = write_fleet(tmp_path / "hds.yaml", [
-        tenant("t", [4], parameters={"TLS-99": {"x": 1}, "TLS-04": {"min_days": 3}}),
-    ])
+    path = write_fleet(
+        tmp_path / "hds.yaml",
+        [
+            tenant("t", [4], parameters={"TLS-99": {"x": 1}, "TLS-04": {"min_days": 3}}),
+        ],
+    )
     got = problems(env, path)
     assert ("tenants[0].parameters.TLS-99", "unknown control ID") in got
     assert ("tenants[0].parameters.TLS-04.min_days", "unknown parameter (known: min_days_before_expiry)") in got
@@ -121,7 +136,7 @@ def test_hostile_or_malformed_yaml_is_refused(env, tmp_path, text, field, reason
 def test_huge_file_is_refused_before_parsing(env, tmp_path):
     path = tmp_path / "hds.yaml"
     path.write_text("# " + "x" * (5 * 1024 * 1024))
-    (field, reason), *_ = problems(env, path)
+    (_field, reason), *_ = problems(env, path)
     assert reason.startswith("file is ") and "larger than" in reason
 
 

@@ -46,8 +46,9 @@ FLT = {check.split(".")[1]: f"FLT-{n:02d}" for n, check in enumerate(fault_plugi
     ],
 )
 def test_misbehaving_check_becomes_error_with_reason(tmp_path, fault_registry, check, reason):
-    outcome, results = run_fleet(tmp_path, fault_registry, [tenant("t1", targets={"faulty": [{"name": "a"}]})],
-                                 controls=[FLT["ok"], FLT[check]])
+    outcome, results = run_fleet(
+        tmp_path, fault_registry, [tenant("t1", targets={"faulty": [{"name": "a"}]})], controls=[FLT["ok"], FLT[check]]
+    )
     got = by_control(results)
     assert got[FLT[check]]["status"] == "error"
     assert got[FLT[check]]["message"].startswith(reason)
@@ -57,8 +58,9 @@ def test_misbehaving_check_becomes_error_with_reason(tmp_path, fault_registry, c
 
 def test_hanging_check_times_out_and_later_checks_still_run(tmp_path, fault_registry):
     controls = [FLT["hangs"], FLT["ok"], FLT["fails"]]
-    outcome, results = run_fleet(tmp_path, fault_registry, [tenant("t1", targets={"faulty": [{"name": "a"}]})],
-                                 controls=controls)
+    _, results = run_fleet(
+        tmp_path, fault_registry, [tenant("t1", targets={"faulty": [{"name": "a"}]})], controls=controls
+    )
     got = by_control(results)
     assert got[FLT["hangs"]]["status"] == "error"
     assert "timed out after 0.5s" in got[FLT["hangs"]]["message"]

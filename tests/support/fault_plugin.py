@@ -41,9 +41,8 @@ def collect(target: FaultTarget, ctx: CollectContext) -> dict[str, Any]:
     if mode == "hang":
         release.wait()
         return {"late": True}
-    if mode.startswith("transient:"):
-        if attempts[key] <= int(mode.split(":")[1]):
-            raise TransientError("throttled (SlowDown)")
+    if mode.startswith("transient:") and attempts[key] <= int(mode.split(":")[1]):
+        raise TransientError("throttled (SlowDown)")
     collections[key] += 1
     return {"tenant": ctx.tenant.id, "target": target.name}
 

@@ -8,8 +8,9 @@ from typing import Any
 import yaml
 
 
-def tenant(tid: str, activities: list[int] | None = None, targets: dict[str, Any] | None = None,
-           **extra: Any) -> dict[str, Any]:
+def tenant(
+    tid: str, activities: list[int] | None = None, targets: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
     return {
         "id": tid,
         "name": f"Tenant {tid}",

@@ -1,0 +1,58 @@
+"""A plain wheel ships the catalog, the features and the built-in plugins under distinct
+names, and installs no bare top-level `plugins` or `controls` package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel_names(tmp_path_factory) -> list[str]:
+    out = tmp_path_factory.mktemp("wheel")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    [wheel] = out.glob("hds_controlplane-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        return zf.namelist()
+
+
+def test_wheel_ships_catalog_and_features_inside_controlplane(wheel_names):
+    assert "controlplane/catalog_data/activities.yaml" in wheel_names
+    assert "controlplane/catalog_data/iso27001.yaml" in wheel_names
+    assert "controlplane/catalog_data/tls.yaml" in wheel_names
+    assert "controlplane/features/__init__.py" in wheel_names
+    shipped = {Path(n).name for n in wheel_names if n.startswith("controlplane/catalog_data/")}
+    assert {p.name for p in (ROOT / "controls").glob("*.yaml")} <= shipped
+    features = {Path(n).name for n in wheel_names if n.startswith("controlplane/features/")}
+    assert {p.name for p in (ROOT / "features").glob("*.feature")} <= features
+
+
+def test_wheel_has_builtin_plugins_under_distinct_names(wheel_names):
+    tops = {n.split("/")[0] for n in wheel_names if not n.split("/")[0].endswith(".dist-info")}
+    assert "plugins" not in tops and "controls" not in tops and "features" not in tops
+    assert {"controlplane", "hds_tls"} <= tops
+    assert all(t == "controlplane" or t.startswith("hds_") for t in tops)
+    plugin_dirs = {p.name for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").exists()}
+    assert plugin_dirs <= tops
+    entry_points = next(n for n in wheel_names if n.endswith("entry_points.txt"))
+    assert entry_points
+
+
+def test_every_plugin_module_is_packaged(wheel_names):
+    for py in (ROOT / "plugins").glob("hds_*/*.py"):
+        assert f"{py.parent.name}/{py.name}" in wheel_names, py
+    for py in (ROOT / "controlplane").rglob("*.py"):
+        rel = py.relative_to(ROOT).as_posix()
+        assert rel in wheel_names, rel
