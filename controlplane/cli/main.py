@@ -30,7 +30,7 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from controlplane.cli import catalog_cmds, config_cmds, demo_cmd, plugins_cmds, run_cmds
+    from controlplane.cli import audit_cmd, catalog_cmds, config_cmds, demo_cmd, plugins_cmds, run_cmds
 
     cli.add_command(catalog_cmds.controls)
     cli.add_command(config_cmds.config)
@@ -38,6 +38,7 @@ def _register() -> None:
     cli.add_command(run_cmds.run)
     cli.add_command(run_cmds.runs)
     cli.add_command(demo_cmd.demo)
+    cli.add_command(audit_cmd.audit)
 
 
 _register()

@@ -1,0 +1,40 @@
+"""`hdsctl audit`: run the French features for tenants and write the evidence document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from controlplane.cli.run_cmds import CONFIG_OPTION, STORE_OPTION
+
+
+@click.command()
+@CONFIG_OPTION
+@STORE_OPTION
+@click.option("--tenant", "tenants", multiple=True, required=True, help="Audited tenant (repeatable).")
+@click.option("--tags", default="", help="Only scenarios with one of these tags, e.g. '@TLS-01,@HDS-6'.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="hds-audit",
+    show_default=True,
+    help="Folder for the rendered features, cucumber.json and preuves.html.",
+)
+def audit(config_path: Path, store: str, tenants: tuple[str, ...], tags: str, output: Path) -> None:
+    """Sweep the tenants, execute the auditor's Gherkin features (French) on the results and
+    write cucumber.json plus a French evidence document (preuves.html) in OUTPUT.
+
+    Exit code 0 when every scenario holds, 1 when one does not, 2 on bad input.
+    """
+    from controlplane.audit.session import audit as run_audit
+    from controlplane.runner import prepare
+
+    prepared = prepare(config_path, tenants)
+    outcome = run_audit(prepared, store, output.resolve(), [t for t in tags.split(",") if t.strip()])
+    click.echo(" · ".join(f"{k} : {v}" for k, v in outcome.scenarios.items()))
+    click.echo(f"Cucumber JSON : {outcome.cucumber_json}")
+    click.echo(f"Dossier de preuves : {outcome.document}")
+    raise SystemExit(outcome.exit_code)
