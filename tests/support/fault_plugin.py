@@ -14,6 +14,7 @@ from controlplane.errors import TransientError
 from controlplane.hookspecs import hookimpl
 from controlplane.plugin_types import CheckContext, CheckSpec, CollectContext, TargetKind
 from controlplane.results import Finding, Status
+from controlplane.secrets import SecretRef
 
 CATALOG = Path(__file__).with_name("fault_controls.yaml")
 
@@ -28,14 +29,18 @@ class FaultTarget(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
-    collect: str = "ok"  # ok | raise | hang | transient:N
+    collect: str = "ok"  # ok | raise | hang | transient:N | leak
     secret_in_error: str | None = None
+    token: SecretRef | None = None
 
 
 def collect(target: FaultTarget, ctx: CollectContext) -> dict[str, Any]:
     key = f"{ctx.tenant.id}/{target.name}"
     attempts[key] += 1
     mode = target.collect
+    if mode == "leak" and target.token is not None:
+        # A careless client library echoing the credential in its error message.
+        raise RuntimeError(f"auth failed for token={target.token.resolve().get_secret_value()}")
     if mode == "raise":
         raise RuntimeError(f"boom {target.secret_in_error or ''}".strip())
     if mode == "hang":
@@ -44,7 +49,10 @@ def collect(target: FaultTarget, ctx: CollectContext) -> dict[str, Any]:
     if mode.startswith("transient:") and attempts[key] <= int(mode.split(":")[1]):
         raise TransientError("throttled (SlowDown)")
     collections[key] += 1
-    return {"tenant": ctx.tenant.id, "target": target.name}
+    snapshot = {"tenant": ctx.tenant.id, "target": target.name}
+    if target.token is not None:
+        snapshot["careless_echo"] = target.token.resolve().get_secret_value()
+    return snapshot
 
 
 def ok(snapshot: dict[str, Any], ctx: CheckContext) -> list[Finding]:
