@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import hds_tls
 from controlplane.catalog import load_catalog
 from controlplane.config import fleet_json_schema, load_fleet
 from controlplane.errors import InputError
@@ -13,7 +14,7 @@ from tests.support.fleet import tenant, write_fleet
 
 @pytest.fixture(scope="module")
 def env():
-    reg = build_registry()
+    reg = build_registry(load_entrypoints=False, extra_plugins=[("tls", hds_tls)])
     return reg.target_kinds, load_catalog(reg.catalog_files)
 
 
