@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from controlplane import __version__
 from controlplane.catalog import Catalog, load_catalog
@@ -20,6 +21,9 @@ from controlplane.plugins import PluginRegistry, build_registry
 from controlplane.results import CheckResult, Status
 from controlplane.scheduler import RunStats, Scheduler
 from controlplane.store import EvidenceStore, RunRecord
+
+if TYPE_CHECKING:
+    from controlplane.telemetry import Telemetry
 
 
 @dataclass(frozen=True)
@@ -80,8 +84,16 @@ def execute(
     store: EvidenceStore,
     on_result: Callable[[CheckResult], None] | None = None,
     run_id: str | None = None,
+    telemetry: Telemetry | None = None,
 ) -> RunOutcome:
+    """Run and store. Telemetry: the one given, else whatever the OTEL_* variables configure
+    (nothing, at no cost, when they are unset), flushed before returning."""
     rid = run_id or new_run_id()
+    owned = None
+    if telemetry is None:
+        from controlplane.telemetry import from_environment
+
+        telemetry = owned = from_environment()
     store.begin_run(
         RunRecord(
             run_id=rid,
@@ -97,7 +109,8 @@ def execute(
             counts=None,
         )
     )
-    scheduler = Scheduler(prepared.registry, prepared.fleet.runtime, store, on_result)
+    observer = telemetry.observe_run(rid, prepared.plan, prepared.filters) if telemetry is not None else None
+    scheduler = Scheduler(prepared.registry, prepared.fleet.runtime, store, on_result, observer)
     status = "interrupted"
     try:
         stats = scheduler.run(rid, prepared.plan)
@@ -105,6 +118,10 @@ def execute(
     finally:
         counts = {str(k): v for k, v in scheduler.stats.counts.items()}
         store.finish_run(rid, status, _now(), counts)
+        if observer is not None:
+            observer.finish(status)
+        if owned is not None:
+            owned.shutdown()
     return RunOutcome(rid, stats, status)
 
 

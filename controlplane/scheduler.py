@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from controlplane.config import RuntimeSettings
 from controlplane.errors import TransientError
@@ -27,6 +27,9 @@ from controlplane.plugin_types import CheckContext, CollectContext
 from controlplane.plugins import PluginRegistry
 from controlplane.results import CheckResult, Finding, Status
 from controlplane.secrets import redact, redact_data
+
+if TYPE_CHECKING:
+    from controlplane.telemetry import RunObserver
 
 
 class ResultSink(Protocol):
@@ -53,6 +56,8 @@ class _Task:
     snapshot: Any = None
     collected: bool = False
     next_index: int = 0
+    collect_started: float = 0.0
+    attempts: int = 0
 
 
 @dataclass(slots=True)
@@ -115,8 +120,10 @@ class Scheduler:
         runtime: RuntimeSettings,
         sink: ResultSink,
         on_result: Callable[[CheckResult], None] | None = None,
+        observer: RunObserver | None = None,
     ) -> None:
         self.registry = registry
+        self.observer = observer  # telemetry; None (the default) costs nothing
         self.runtime = runtime
         self.sink = sink
         self.on_result = on_result
@@ -174,6 +181,9 @@ class Scheduler:
                     return False, None
                 start = time.monotonic()
                 worker.step = _Step(task, "collect", -1, start, _now_iso(), start + self.runtime.collect_timeout_s)
+                task.attempts = attempt + 1
+                if attempt == 0:
+                    task.collect_started = start
             try:
                 return True, unit.kind.collect(unit.target, ctx)
             except TransientError as exc:
@@ -198,6 +208,12 @@ class Scheduler:
                 if not ok:
                     return
                 task.snapshot, task.collected = snapshot, True
+                if self.observer is not None:
+                    with worker.lock:
+                        if worker.abandoned:
+                            return
+                        worker.step = None  # collected in time: no longer subject to the collect deadline
+                        self._events.put((worker, "collected", (task, time.monotonic())))
             for i in range(task.next_index, len(unit.controls)):
                 planned = unit.controls[i]
                 with worker.lock:
@@ -215,7 +231,7 @@ class Scheduler:
                     if worker.abandoned:
                         return
                     worker.step = None
-                    self._events.put((worker, "results", results))
+                    self._events.put((worker, "results", (results, start, start + duration)))
             with worker.lock:
                 if worker.abandoned:
                     return
@@ -254,24 +270,10 @@ class Scheduler:
             task, unit = step.task, step.task.unit
             if step.what == "collect":
                 reason = f"collection timed out after {self.runtime.collect_timeout_s:g}s"
+                if self.observer is not None:
+                    self.observer.collected(unit, task.collect_started, now, "timeout", reason, task.attempts)
                 for planned in unit.controls:
-                    self._emit(
-                        self._result(
-                            run_id,
-                            unit,
-                            planned,
-                            unit.tenant.id,
-                            Finding(Status.error, reason),
-                            step.started_at,
-                            now - step.started,
-                        )
-                    )
-                finished += 1
-            else:
-                planned = unit.controls[step.index]
-                reason = f"check timed out after {self.runtime.check_timeout_s:g}s"
-                self._emit(
-                    self._result(
+                    result = self._result(
                         run_id,
                         unit,
                         planned,
@@ -280,20 +282,52 @@ class Scheduler:
                         step.started_at,
                         now - step.started,
                     )
+                    self._emit(result)
+                    if self.observer is not None:
+                        self.observer.checked([result], now, now, executed=False)
+                finished += 1
+                if self.observer is not None:
+                    self.observer.unit_done(unit)
+            else:
+                planned = unit.controls[step.index]
+                reason = f"check timed out after {self.runtime.check_timeout_s:g}s"
+                result = self._result(
+                    run_id,
+                    unit,
+                    planned,
+                    unit.tenant.id,
+                    Finding(Status.error, reason),
+                    step.started_at,
+                    now - step.started,
                 )
+                self._emit(result)
+                if self.observer is not None:
+                    self.observer.checked([result], step.started, now)
                 if step.index + 1 < len(unit.controls):
                     self._tasks.put(_Task(unit, task.snapshot, True, step.index + 1))
                 else:
                     finished += 1
+                    if self.observer is not None:
+                        self.observer.unit_done(unit)
             self._start_worker(run_id)
         return finished
+
+    def _observe_collection(self, task: _Task, ended: float) -> None:
+        assert self.observer is not None
+        failure = task.snapshot if isinstance(task.snapshot, _Failure) else None
+        outcome, reason = ("error", failure.reason) if failure else ("ok", "")
+        self.observer.collected(task.unit, task.collect_started, ended, outcome, reason, task.attempts)
 
     def run(self, run_id: str, plan: Plan) -> RunStats:
         for item in plan.unrunnable:
             status = Status.error if item.is_error else Status.not_applicable
-            self._emit(
-                self._result(run_id, None, item.planned, item.tenant.id, Finding(status, item.reason), _now_iso(), 0.0)
+            result = self._result(
+                run_id, None, item.planned, item.tenant.id, Finding(status, item.reason), _now_iso(), 0.0
             )
+            self._emit(result)
+            if self.observer is not None:
+                now = time.monotonic()
+                self.observer.checked([result], now, now, executed=False)
         pending = len(plan.units)
         for unit in plan.units:
             self._tasks.put(_Task(unit))
@@ -313,10 +347,17 @@ class Scheduler:
                 # No drop on `worker.abandoned` here: a worker checks that flag under its lock
                 # before it publishes, so anything queued was produced in time.
                 if kind == "results":
-                    for result in payload:
+                    results, started, ended = payload
+                    for result in results:
                         self._emit(result)
+                    if self.observer is not None:
+                        self.observer.checked(results, started, ended)
+                elif kind == "collected":
+                    self._observe_collection(*payload)
                 else:
                     pending -= 1
+                    if self.observer is not None:
+                        self.observer.unit_done(payload)
                 pending -= self._expire(run_id, time.monotonic())
         finally:
             for _ in self._workers:
@@ -339,8 +380,9 @@ def run_plan(
     run_id: str,
     sink: ResultSink,
     on_result: Callable[[CheckResult], None] | None = None,
+    observer: RunObserver | None = None,
 ) -> RunStats:
-    return Scheduler(registry, runtime, sink, on_result).run(run_id, plan)
+    return Scheduler(registry, runtime, sink, on_result, observer).run(run_id, plan)
 
 
 __all__ = ["ResultSink", "RunStats", "Scheduler", "run_plan"]

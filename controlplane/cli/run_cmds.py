@@ -67,8 +67,16 @@ def _counting(results: Iterator[dict[str, Any]], counts: dict[str, int]) -> Iter
         yield r
 
 
-def print_run(store: Any, run_id: str, fmt: str, tenant: str | None = None, location: str = "") -> int:
-    """Print a stored run (summary table or JSON document); return the exit code it implies."""
+def print_run(
+    store: Any,
+    run_id: str,
+    fmt: str,
+    tenant: str | None = None,
+    location: str = "",
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """Print a stored run (summary table or JSON document); return the exit code it implies.
+    `extra` adds top-level keys to the JSON document (the drift of a fresh run)."""
     from controlplane.runner import summarize
 
     run = store.get_run(run_id)
@@ -88,6 +96,7 @@ def print_run(store: Any, run_id: str, fmt: str, tenant: str | None = None, loca
                     "started_at": run.started_at,
                     "finished_at": run.finished_at,
                     "store": location,
+                    **(extra or {}),
                 }
             )[:-1]
         )
@@ -112,7 +121,42 @@ def print_run(store: Any, run_id: str, fmt: str, tenant: str | None = None, loca
     return 0 if counts["fail"] == 0 and counts["error"] == 0 else 1
 
 
-def execute_and_report(prepared: Any, store_location: str, fmt: str) -> int:
+def _print_drift(report: Any) -> None:
+    totals = report.as_dict()["totals"]
+    first = [t.tenant for t in report.tenants if t.previous_run is None]
+    click.echo(
+        f"Since each tenant's previous run: {totals['new_failures']} new failures, {totals['fixed']} fixed, "
+        f"{totals['still_failing']} still failing, {totals['unverified']} unverified"
+        + (f" (first run for {len(first)} tenant{'s' if len(first) > 1 else ''})" if first else "")
+    )
+    rows = [
+        [t.tenant, i.control, i.target, i.resource, i.status, i.message] for t in report.tenants for i in t.new_failures
+    ]
+    if rows:
+        table("New failures", ["Tenant", "Control", "Target", "Resource", "Status", "Message"], rows)
+
+
+def _notify(store: Any, report: Any, prepared: Any, url: str, timeout_s: float, fmt: str) -> None:
+    """Post new failures; a failing webhook is a warning on stderr, never another exit code."""
+    from controlplane.notify import build_payload, post_json, public_url
+
+    run = store.get_run(report.run_id)
+    summary = {k: getattr(run, k) for k in ("run_id", "status", "started_at", "finished_at")}
+    summary["shard"] = run.filters.get("shard")
+    payload = build_payload(report, summary, prepared.catalog.controls)
+    if payload is None:
+        return
+    problem = post_json(url, payload, timeout_s)
+    if problem is not None:
+        click.echo(f"hdsctl: warning: {problem}", err=True)
+    elif fmt == "table":
+        click.echo(f"New failures sent to {public_url(url)}")
+
+
+def execute_and_report(
+    prepared: Any, store_location: str, fmt: str, notify_url: str | None = None, notify_timeout: float = 10.0
+) -> int:
+    from controlplane.drift import compare_with_previous
     from controlplane.runner import execute
     from controlplane.store import EvidenceStore, describe_location
 
@@ -120,7 +164,14 @@ def execute_and_report(prepared: Any, store_location: str, fmt: str) -> int:
     try:
         with _progress(prepared.plan.result_count, fmt == "table" and stdout_is_terminal()) as tick:
             outcome = execute(prepared, store, on_result=tick)
-        return print_run(store, outcome.run_id, fmt, location=describe_location(store_location))
+        drift = compare_with_previous(store, outcome.run_id)
+        location = describe_location(store_location)
+        code = print_run(store, outcome.run_id, fmt, location=location, extra={"drift": drift.as_dict()})
+        if fmt == "table":
+            _print_drift(drift)
+        if notify_url:
+            _notify(store, drift, prepared, notify_url, notify_timeout, fmt)
+        return code
     finally:
         store.close()
 
@@ -132,6 +183,22 @@ def execute_and_report(prepared: Any, store_location: str, fmt: str) -> int:
 @click.option("--control", "controls", multiple=True, help="Only this control ID (repeatable).")
 @click.option("--activity", "activities", type=int, multiple=True, help="Only controls of this HDS activity.")
 @click.option("--shard", help="I/N: run only the tenants of shard I (0-based) of N, e.g. $JOB_COMPLETION_INDEX/4.")
+@click.option(
+    "--notify",
+    "notify_url",
+    envvar="HDS_NOTIFY_URL",
+    metavar="URL",
+    help="POST a JSON summary of new failures (vs each tenant's previous run) to this webhook (env HDS_NOTIFY_URL). "
+    "A failing webhook only warns.",
+)
+@click.option(
+    "--notify-timeout",
+    type=click.FloatRange(0.1, 300),
+    default=10.0,
+    show_default=True,
+    envvar="HDS_NOTIFY_TIMEOUT",
+    help="Seconds to wait for the webhook (env HDS_NOTIFY_TIMEOUT).",
+)
 @FORMAT_OPTION
 def run(
     config_path: Path,
@@ -140,17 +207,26 @@ def run(
     controls: tuple[str, ...],
     activities: tuple[int, ...],
     shard: str | None,
+    notify_url: str | None,
+    notify_timeout: float,
     fmt: str,
 ) -> None:
     """Run every applicable control against every tenant's targets and store the evidence.
+
+    Then compare each tenant with its previous run (new failures, fixed, still failing) and,
+    with --notify, post the new failures to a webhook.
 
     Exit code 0 when everything passes, 1 when something fails or errors, 2 on bad input.
     """
     from controlplane.planning import Shard
     from controlplane.runner import prepare
 
+    if notify_url:
+        from controlplane.notify import check_url
+
+        check_url(notify_url)
     prepared = prepare(config_path, tenants, controls, activities, Shard.parse(shard) if shard else None)
-    raise SystemExit(execute_and_report(prepared, store, fmt))
+    raise SystemExit(execute_and_report(prepared, store, fmt, notify_url, notify_timeout))
 
 
 @click.group()
