@@ -1,0 +1,260 @@
+"""Redundancy (ISO 27001:2022 A.8.14): replicas, disruption budgets, spread over nodes and zones.
+
+One finding per tenant Deployment/StatefulSet, so an auditor sees each application's proof.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from controlplane.plugin_types import CheckContext
+from controlplane.results import Finding, Status
+from hds_kubernetes.findings import base_evidence, listed, precheck
+from hds_kubernetes.objects import HOSTNAME_KEY, ZONE_LABEL, DisruptionBudget, Workload
+from hds_kubernetes.scope import TenantScope
+
+WORKLOAD_KINDS = ("deployments", "statefulsets")
+SPREAD_KEYS = (HOSTNAME_KEY, ZONE_LABEL)
+
+
+def _each_workload(
+    scope: TenantScope, resources: tuple[str, ...], judge: Callable[[Workload], Finding]
+) -> list[Finding]:
+    """Shared frame: pre-checks, scaled-to-zero workloads, and "no workload" as not applicable."""
+    findings, go_on = precheck(scope, resources)
+    if not go_on:
+        return findings
+    seen = 0
+    for ns in scope.namespaces:
+        for w in sorted(scope.contents_of(ns.name).workloads, key=lambda w: (w.kind, w.name)):
+            seen += 1
+            if w.replicas == 0:
+                findings.append(
+                    Finding(
+                        Status.not_applicable,
+                        f"{w.kind} {w.name} is scaled to zero: it runs no pod",
+                        w.ref,
+                        {**base_evidence(scope), "replicas": 0},
+                    )
+                )
+            else:
+                findings.append(judge(w))
+    if not seen:
+        names = ", ".join(ns.name for ns in scope.namespaces)
+        findings.append(
+            Finding(
+                Status.not_applicable,
+                f"no Deployment or StatefulSet in namespaces {names}",
+                "workloads",
+                {**base_evidence(scope), "namespaces": [ns.name for ns in scope.namespaces]},
+            )
+        )
+    return findings
+
+
+def workload_replicas(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
+    minimum = int(ctx.params.get("min_ready_replicas", 2))
+
+    def judge(w: Workload) -> Finding:
+        evidence = {
+            **base_evidence(scope),
+            "replicas": w.replicas,
+            "ready_replicas": w.ready_replicas,
+            "min_ready_replicas": minimum,
+        }
+        if w.replicas < minimum:
+            return Finding(
+                Status.failed,
+                f"{w.kind} {w.name} requests {w.replicas} replica(s): fewer than {minimum}, one failure stops it",
+                w.ref,
+                evidence,
+            )
+        if w.ready_replicas < minimum:
+            return Finding(
+                Status.failed,
+                f"{w.kind} {w.name} has {w.ready_replicas} of {w.replicas} replicas ready: fewer than {minimum}",
+                w.ref,
+                evidence,
+            )
+        return Finding(
+            Status.passed,
+            f"{w.kind} {w.name}: {w.ready_replicas}/{w.replicas} replicas ready (≥ {minimum})",
+            w.ref,
+            evidence,
+        )
+
+    return _each_workload(scope, WORKLOAD_KINDS, judge)
+
+
+def _budget_terms(b: DisruptionBudget) -> str:
+    if b.min_available is not None:
+        return f"minAvailable: {b.min_available}"
+    return f"maxUnavailable: {b.max_unavailable}"
+
+
+def _percent(value: int | str) -> float | None:
+    if isinstance(value, str) and value.endswith("%"):
+        try:
+            return float(value[:-1])
+        except ValueError:
+            return None
+    return None
+
+
+def _guarantee(b: DisruptionBudget, replicas: int) -> tuple[bool, bool]:
+    """(keeps at least one replica up, blocks every voluntary eviction)."""
+    if b.min_available is not None:
+        pct = _percent(b.min_available)
+        if pct is not None:
+            return pct > 0, pct >= 100
+        n = int(b.min_available)
+        return n >= 1, n >= replicas
+    if b.max_unavailable is not None:
+        pct = _percent(b.max_unavailable)
+        if pct is not None:
+            return pct < 100, pct == 0
+        n = int(b.max_unavailable)
+        return n < replicas, n == 0
+    return False, False
+
+
+def disruption_budgets(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
+    def judge(w: Workload) -> Finding:
+        budgets = [
+            b
+            for b in scope.contents_of(w.namespace).budgets
+            if b.selector is not None and b.selector.matches(w.template_labels)
+        ]
+        evidence = {
+            **base_evidence(scope),
+            "replicas": w.replicas,
+            "pod_labels": dict(w.template_labels),
+            "covering_budgets": [
+                {"name": b.name, "selector": str(b.selector), "terms": _budget_terms(b)} for b in budgets
+            ],
+        }
+        if not budgets:
+            return Finding(
+                Status.failed,
+                f"no PodDisruptionBudget covers {w.kind} {w.name}: a node drain may evict every replica at once",
+                w.ref,
+                evidence,
+            )
+        if len(budgets) > 1:
+            names = ", ".join(sorted(b.name for b in budgets))
+            return Finding(
+                Status.failed,
+                f"{w.kind} {w.name} is covered by {len(budgets)} PodDisruptionBudgets ({names}): "
+                "the eviction API refuses to evict its pods",
+                w.ref,
+                evidence,
+            )
+        budget = budgets[0]
+        keeps_one, blocks_all = _guarantee(budget, w.replicas)
+        if not keeps_one:
+            return Finding(
+                Status.failed,
+                f"PodDisruptionBudget {budget.name} ({_budget_terms(budget)}) lets every replica of "
+                f"{w.kind} {w.name} be evicted at once",
+                w.ref,
+                evidence,
+            )
+        note = " (it blocks every voluntary eviction: node drains will wait on it)" if blocks_all else ""
+        evidence["blocks_all_evictions"] = blocks_all
+        return Finding(
+            Status.passed,
+            f"{w.kind} {w.name} is covered by PodDisruptionBudget {budget.name} ({_budget_terms(budget)}){note}",
+            w.ref,
+            evidence,
+        )
+
+    return _each_workload(scope, (*WORKLOAD_KINDS, "poddisruptionbudgets"), judge)
+
+
+def node_spread(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
+    def judge(w: Workload) -> Finding:
+        rules = [
+            r
+            for r in w.pod.spread_rules
+            if r.topology_key in SPREAD_KEYS and r.selector is not None and r.selector.matches(w.template_labels)
+        ]
+        running = [
+            p
+            for p in scope.contents_of(w.namespace).pods
+            if p.phase == "Running" and w.selector is not None and w.selector.matches(p.labels)
+        ]
+        nodes = Counter(p.node_name or "?" for p in running)
+        evidence = {
+            **base_evidence(scope),
+            "spread_rules": [f"{r.source} on {r.topology_key} ({r.selector})" for r in rules],
+            "rules_not_counted": [
+                f"{r.source} on {r.topology_key or '?'} ({r.selector})" for r in w.pod.spread_rules if r not in rules
+            ],
+            "running_pods_per_node": dict(sorted(nodes.items())),
+        }
+        if not rules:
+            return Finding(
+                Status.failed,
+                f"{w.kind} {w.name} has no pod anti-affinity or topology spread constraint on "
+                f"{' or '.join(SPREAD_KEYS)} selecting its own pods: its replicas may all share one node",
+                w.ref,
+                evidence,
+            )
+        if len(running) >= 2 and len(nodes) == 1:
+            return Finding(
+                Status.failed,
+                f"{w.kind} {w.name}: all {len(running)} running pods are on node {next(iter(nodes))} "
+                "despite its spread rule (a preferred rule is not enforced)",
+                w.ref,
+                evidence,
+            )
+        return Finding(
+            Status.passed,
+            f"{w.kind} {w.name} spreads by {rules[0].source} on {rules[0].topology_key}; "
+            f"{len(running)} running pod(s) on {len(nodes)} node(s)",
+            w.ref,
+            evidence,
+        )
+
+    return _each_workload(scope, (*WORKLOAD_KINDS, "pods"), judge)
+
+
+def zone_spread(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
+    minimum = int(ctx.params.get("min_zones", 2))
+    blocked, _ = precheck(scope, ("nodes",), namespaced=False)
+    if blocked:
+        return blocked
+    ready = [n for n in scope.nodes if n.ready]
+    zones = Counter(n.zone for n in ready if n.zone)
+    evidence = {
+        **base_evidence(scope),
+        "ready_nodes_per_zone": dict(sorted(zones.items())),
+        "nodes": len(scope.nodes),
+        "ready_nodes": len(ready),
+        "ready_nodes_without_zone_label": listed(n.name for n in ready if not n.zone),
+        "min_zones": minimum,
+    }
+    if not scope.nodes:
+        return [
+            Finding(Status.error, "no node is visible in the cluster: zones cannot be established", "nodes", evidence)
+        ]
+    if len(zones) < minimum:
+        where = ", ".join(sorted(zones)) or f"none labelled {ZONE_LABEL}"
+        return [
+            Finding(
+                Status.failed,
+                f"the cluster's ready nodes span {len(zones)} zone(s) ({where}): fewer than {minimum}, "
+                "a zone outage stops every workload",
+                "nodes",
+                evidence,
+            )
+        ]
+    return [
+        Finding(
+            Status.passed,
+            f"{len(ready)} ready nodes span {len(zones)} zones ({', '.join(sorted(zones))})",
+            "nodes",
+            evidence,
+        )
+    ]

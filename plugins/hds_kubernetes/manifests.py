@@ -1,0 +1,366 @@
+"""Builders of API-shaped Kubernetes objects (as `kubectl get -o json` shows them).
+
+Why in the plugin: the demo, the tests and the benchmarks all need realistic clusters, served
+by `local_apiserver` or written as a dump; one set of builders keeps them consistent with the
+real schema (the tests validate every builder's output against the Kubernetes OpenAPI schema).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from hds_kubernetes.objects import HOSTNAME_KEY, PSA_ENFORCE_LABEL, REGION_LABEL, ZONE_LABEL
+
+Obj = dict[str, Any]
+IMAGE = "registry.example.org/hds/app:1.0"
+
+
+def _meta(name: str, namespace: str | None = None, labels: Mapping[str, str] | None = None, **extra: Any) -> Obj:
+    meta: Obj = {"name": name}
+    if namespace is not None:
+        meta["namespace"] = namespace
+    if labels:
+        meta["labels"] = dict(labels)
+    meta.update({k: v for k, v in extra.items() if v})
+    return meta
+
+
+def as_list(objects: Iterable[Obj]) -> Obj:
+    """What `kubectl get a,b -A -o json` writes: a `List` whose items carry their kind."""
+    return {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": list(objects)}
+
+
+def namespace(name: str, labels: Mapping[str, str] | None = None, pod_security: str | None = "restricted") -> Obj:
+    all_labels = {"kubernetes.io/metadata.name": name, **(labels or {})}
+    if pod_security:
+        all_labels[PSA_ENFORCE_LABEL] = pod_security
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": _meta(name, labels=all_labels),
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    }
+
+
+def node(name: str, zone: str | None, region: str | None, ready: bool = True) -> Obj:
+    labels = {HOSTNAME_KEY: name, "kubernetes.io/os": "linux"}
+    if zone:
+        labels[ZONE_LABEL] = zone
+    if region:
+        labels[REGION_LABEL] = region
+    condition = {
+        "type": "Ready",
+        "status": "True" if ready else "False",
+        "reason": "KubeletReady" if ready else "KubeletNotReady",
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": _meta(name, labels=labels),
+        "spec": {},
+        "status": {"conditions": [condition]},
+    }
+
+
+def pod_spec(
+    app: str,
+    *,
+    spread: str | None = "hostname",
+    privileged: bool = False,
+    host_path: str | None = None,
+    host_network: bool = False,
+    volume_claim: str | None = None,
+) -> Obj:
+    """A pod spec; `spread`: "hostname"/"zone" (topology spread), "required"/"preferred"
+    (anti-affinity on hostname), or None."""
+    container: Obj = {"name": "app", "image": IMAGE, "ports": [{"containerPort": 8080}]}
+    container["securityContext"] = (
+        {"privileged": True}
+        if privileged
+        else {
+            "allowPrivilegeEscalation": False,
+            "runAsNonRoot": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        }
+    )
+    spec: Obj = {"containers": [container]}
+    selector = {"matchLabels": {"app": app}}
+    if spread in ("hostname", "zone"):
+        key = HOSTNAME_KEY if spread == "hostname" else ZONE_LABEL
+        spec["topologySpreadConstraints"] = [
+            {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "DoNotSchedule", "labelSelector": selector}
+        ]
+    elif spread == "required":
+        spec["affinity"] = {
+            "podAntiAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": [
+                    {"labelSelector": selector, "topologyKey": HOSTNAME_KEY}
+                ]
+            }
+        }
+    elif spread == "preferred":
+        spec["affinity"] = {
+            "podAntiAffinity": {
+                "preferredDuringSchedulingIgnoredDuringExecution": [
+                    {"weight": 100, "podAffinityTerm": {"labelSelector": selector, "topologyKey": HOSTNAME_KEY}}
+                ]
+            }
+        }
+    volumes: list[Obj] = []
+    if host_path:
+        volumes.append({"name": "host", "hostPath": {"path": host_path, "type": "Directory"}})
+        container["volumeMounts"] = [{"name": "host", "mountPath": "/host"}]
+    if volume_claim:
+        volumes.append({"name": "data", "persistentVolumeClaim": {"claimName": volume_claim}})
+        container.setdefault("volumeMounts", []).append({"name": "data", "mountPath": "/data"})
+    if volumes:
+        spec["volumes"] = volumes
+    if host_network:
+        spec["hostNetwork"] = True
+    return spec
+
+
+def _workload(kind: str, ns: str, name: str, replicas: int, ready: int | None, spec: Obj) -> Obj:
+    labels = {"app": name}
+    body: Obj = {
+        "replicas": replicas,
+        "selector": {"matchLabels": labels},
+        "template": {"metadata": {"labels": labels}, "spec": spec},
+    }
+    if kind == "StatefulSet":
+        body["serviceName"] = name
+    ready = replicas if ready is None else ready
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": _meta(name, ns, labels),
+        "spec": body,
+        "status": {"replicas": replicas, "readyReplicas": ready, "availableReplicas": ready},
+    }
+
+
+def deployment(ns: str, name: str, replicas: int = 3, ready: int | None = None, **spec: Any) -> Obj:
+    return _workload("Deployment", ns, name, replicas, ready, pod_spec(name, **spec))
+
+
+def statefulset(ns: str, name: str, replicas: int = 3, ready: int | None = None, **spec: Any) -> Obj:
+    return _workload("StatefulSet", ns, name, replicas, ready, pod_spec(name, **spec))
+
+
+def pods_of(workload: Obj, nodes: Sequence[str]) -> list[Obj]:
+    """The running pods of a workload, one per entry of `nodes` (names repeat to co-locate)."""
+    meta, spec = workload["metadata"], workload["spec"]
+    labels = dict(spec["template"]["metadata"]["labels"])
+    if workload["kind"] == "Deployment":
+        pod_hash = hashlib.sha256(meta["name"].encode()).hexdigest()[:10]
+        labels["pod-template-hash"] = pod_hash
+        owner_kind, owner = "ReplicaSet", f"{meta['name']}-{pod_hash}"
+        names = [f"{owner}-{i:05x}" for i in range(len(nodes))]
+    else:
+        owner_kind, owner = "StatefulSet", meta["name"]
+        names = [f"{owner}-{i}" for i in range(len(nodes))]
+    api = "apps/v1"
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                **_meta(pod_name, meta["namespace"], labels),
+                "ownerReferences": [
+                    {"apiVersion": api, "kind": owner_kind, "name": owner, "uid": _uid(owner), "controller": True}
+                ],
+            },
+            "spec": {**spec["template"]["spec"], "nodeName": node_name},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+        }
+        for pod_name, node_name in zip(names, nodes, strict=True)
+    ]
+
+
+def bare_pod(ns: str, name: str, node_name: str, **spec: Any) -> Obj:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": _meta(name, ns, {"app": name}),
+        "spec": {**pod_spec(name, spread=None, **spec), "nodeName": node_name},
+        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+    }
+
+
+def _uid(seed: str) -> str:
+    h = hashlib.sha256(seed.encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def pdb(
+    ns: str, name: str, app: str, min_available: int | str | None = 1, max_unavailable: int | str | None = None
+) -> Obj:
+    spec: Obj = {"selector": {"matchLabels": {"app": app}}}
+    if max_unavailable is not None:
+        spec["maxUnavailable"] = max_unavailable
+    elif min_available is not None:
+        spec["minAvailable"] = min_available
+    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta(name, ns), "spec": spec}
+
+
+def network_policy(ns: str, name: str, pod_selector: Obj | None = None, ingress: list[Obj] | None = None) -> Obj:
+    spec: Obj = {"podSelector": pod_selector or {}, "policyTypes": ["Ingress"]}
+    if ingress is not None:
+        spec["ingress"] = ingress
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": _meta(name, ns), "spec": spec}
+
+
+def default_deny(ns: str) -> Obj:
+    return network_policy(ns, "default-deny-ingress")
+
+
+def allow_from_namespace(ns: str, name: str, source_namespace: str, app: str | None = None) -> Obj:
+    """Admit traffic from one named namespace (by its automatic name label)."""
+    peer = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": source_namespace}}}
+    return network_policy(ns, name, {"matchLabels": {"app": app}} if app else None, [{"from": [peer]}])
+
+
+def allow_same_namespace(ns: str) -> Obj:
+    return network_policy(ns, "allow-same-namespace", None, [{"from": [{"podSelector": {}}]}])
+
+
+def rule(verbs: list[str], resources: list[str], groups: Sequence[str] = ("",)) -> Obj:
+    return {"apiGroups": list(groups), "resources": resources, "verbs": verbs}
+
+
+def role(ns: str, name: str, rules: list[Obj]) -> Obj:
+    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": _meta(name, ns), "rules": rules}
+
+
+def cluster_role(name: str, rules: list[Obj]) -> Obj:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": _meta(name),
+        "rules": rules,
+    }
+
+
+def service_account(ns: str, name: str) -> Obj:
+    return {"kind": "ServiceAccount", "name": name, "namespace": ns}
+
+
+def user(name: str) -> Obj:
+    return {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": name}
+
+
+def group(name: str) -> Obj:
+    return {"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": name}
+
+
+def role_binding(ns: str, name: str, role_kind: str, role_name: str, subjects: list[Obj]) -> Obj:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "RoleBinding",
+        "metadata": _meta(name, ns),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": role_name},
+        "subjects": subjects,
+    }
+
+
+def cluster_role_binding(name: str, role_name: str, subjects: list[Obj]) -> Obj:
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": _meta(name),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role_name},
+        "subjects": subjects,
+    }
+
+
+def ingress(
+    ns: str,
+    name: str,
+    hosts: list[str],
+    tls_hosts: list[str] | None = None,
+    annotations: Mapping[str, str] | None = None,
+) -> Obj:
+    backend = {"service": {"name": name, "port": {"number": 80}}}
+    spec: Obj = {
+        "ingressClassName": "nginx",
+        "rules": [
+            {"host": h, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}} for h in hosts
+        ],
+    }
+    if tls_hosts:
+        spec["tls"] = [{"hosts": tls_hosts, "secretName": f"{name}-tls"}]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": _meta(name, ns, annotations=dict(annotations or {})),
+        "spec": spec,
+    }
+
+
+def pvc(ns: str, name: str, storage_class: str | None, size: str = "10Gi") -> Obj:
+    spec: Obj = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}}
+    if storage_class is not None:
+        spec["storageClassName"] = storage_class
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": _meta(name, ns),
+        "spec": spec,
+        "status": {"phase": "Bound"},
+    }
+
+
+def storage_class(
+    name: str, provisioner: str, default: bool = False, parameters: Mapping[str, str] | None = None
+) -> Obj:
+    annotations = {"storageclass.kubernetes.io/is-default-class": "true"} if default else {}
+    obj: Obj = {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
+        "metadata": _meta(name, annotations=annotations),
+        "provisioner": provisioner,
+        "reclaimPolicy": "Delete",
+        "volumeBindingMode": "WaitForFirstConsumer",
+    }
+    if parameters:
+        obj["parameters"] = dict(parameters)
+    return obj
+
+
+def apiserver_pod(node_name: str, audit: bool = True) -> Obj:
+    """kube-apiserver as kubeadm runs it: a static pod in kube-system."""
+    command = [
+        "kube-apiserver",
+        "--advertise-address=10.0.0.10",
+        "--authorization-mode=Node,RBAC",
+        "--enable-admission-plugins=NodeRestriction",
+        "--secure-port=6443",
+        "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+        "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
+    ]
+    if audit:
+        command += [
+            "--audit-policy-file=/etc/kubernetes/audit/policy.yaml",
+            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+            "--audit-log-maxage=30",
+            "--audit-log-maxbackup=10",
+        ]
+    name = f"kube-apiserver-{node_name}"
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": _meta(name, "kube-system", {"component": "kube-apiserver", "tier": "control-plane"}),
+        "spec": {
+            "containers": [
+                {"name": "kube-apiserver", "image": "registry.k8s.io/kube-apiserver:v1.33.1", "command": command}
+            ],
+            "hostNetwork": True,
+            "nodeName": node_name,
+            "priorityClassName": "system-node-critical",
+        },
+        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+    }

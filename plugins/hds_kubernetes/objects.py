@@ -1,0 +1,223 @@
+"""Typed, trimmed views of the Kubernetes objects the checks judge.
+
+Only the fields a check reads are kept: a cluster-wide snapshot stays small in memory, and
+nothing else (environment variables, annotations, secrets' references) can leak into evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from hds_kubernetes.selectors import LabelSelector
+
+ZONE_LABEL = "topology.kubernetes.io/zone"
+REGION_LABEL = "topology.kubernetes.io/region"
+HOSTNAME_KEY = "kubernetes.io/hostname"
+PSA_ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    name: str
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    name: str
+    zone: str | None
+    region: str | None
+    ready: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SpreadRule:
+    """A pod anti-affinity term or a topology spread constraint."""
+
+    source: str
+    """`podAntiAffinity.required`, `podAntiAffinity.preferred` or `topologySpreadConstraints`."""
+    topology_key: str
+    selector: LabelSelector | None
+
+
+@dataclass(frozen=True, slots=True)
+class PodSpecSummary:
+    """What hardening and redundancy checks read from a pod spec (a pod's or a template's)."""
+
+    host_network: bool = False
+    host_pid: bool = False
+    host_ipc: bool = False
+    host_path_volumes: tuple[str, ...] = ()
+    """`volume-name:/host/path` of each hostPath volume."""
+    privileged_containers: tuple[str, ...] = ()
+    spread_rules: tuple[SpreadRule, ...] = ()
+
+    def hardening_issues(self) -> list[str]:
+        issues = [f"container {c!r} is privileged" for c in self.privileged_containers]
+        issues += [f"hostPath volume {v}" for v in self.host_path_volumes]
+        issues += [f"{flag} is true" for flag, on in self._host_flags() if on]
+        return issues
+
+    def _host_flags(self) -> list[tuple[str, bool]]:
+        return [("hostNetwork", self.host_network), ("hostPID", self.host_pid), ("hostIPC", self.host_ipc)]
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    kind: str
+    """`Deployment` or `StatefulSet`."""
+    namespace: str
+    name: str
+    replicas: int
+    ready_replicas: int
+    selector: LabelSelector | None
+    template_labels: Mapping[str, str]
+    pod: PodSpecSummary
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Pod:
+    namespace: str
+    name: str
+    labels: Mapping[str, str]
+    node_name: str | None
+    phase: str
+    ready: bool
+    owner_kind: str | None
+    owner_name: str | None
+    spec: PodSpecSummary
+
+
+@dataclass(frozen=True, slots=True)
+class ControlPlanePod:
+    """A kube-apiserver pod of kube-system (a static pod on self-managed control planes)."""
+
+    name: str
+    node_name: str | None
+    flags: Mapping[str, str]
+    """`--flag` → value for every flag of its kube-apiserver container."""
+
+
+@dataclass(frozen=True, slots=True)
+class DisruptionBudget:
+    namespace: str
+    name: str
+    selector: LabelSelector | None
+    min_available: int | str | None
+    max_unavailable: int | str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """One `from` entry of a NetworkPolicy ingress rule."""
+
+    pod_selector: LabelSelector | None = None
+    namespace_selector: LabelSelector | None = None
+    ip_block: str | None = None
+    ip_except: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IngressRule:
+    peers: tuple[Peer, ...]
+    """Empty: the rule admits every source."""
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkPolicy:
+    namespace: str
+    name: str
+    pod_selector: LabelSelector
+    policy_types: tuple[str, ...]
+    ingress: tuple[IngressRule, ...]
+
+    @property
+    def governs_ingress(self) -> bool:
+        return "Ingress" in self.policy_types
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRule:
+    verbs: tuple[str, ...]
+    api_groups: tuple[str, ...]
+    resources: tuple[str, ...]
+    non_resource_urls: tuple[str, ...] = ()
+
+    @property
+    def wildcards(self) -> list[str]:
+        out = []
+        if "*" in self.verbs:
+            out.append("verbs: *")
+        if "*" in self.resources:
+            out.append("resources: *")
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    namespace: str
+    """"" for a ClusterRole."""
+    name: str
+    rules: tuple[PolicyRule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    kind: str
+    name: str
+    namespace: str | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "ServiceAccount":
+            return f"ServiceAccount {self.namespace}/{self.name}"
+        return f"{self.kind} {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    namespace: str
+    """"" for a ClusterRoleBinding."""
+    name: str
+    role_kind: str
+    role_name: str
+    subjects: tuple[Subject, ...]
+
+    @property
+    def kind(self) -> str:
+        return "RoleBinding" if self.namespace else "ClusterRoleBinding"
+
+
+@dataclass(frozen=True, slots=True)
+class Ingress:
+    namespace: str
+    name: str
+    hosts: tuple[str, ...]
+    """Host of each rule; "" for a rule without host (it answers any host name)."""
+    tls_hosts: tuple[str, ...]
+    tls_without_hosts: bool
+    """A `tls` entry without `hosts`: the controller's default certificate, for no named host."""
+    ssl_redirect_disabled: bool
+    """ingress-nginx `ssl-redirect: "false"`: plain HTTP is still served next to TLS."""
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeClaim:
+    namespace: str
+    name: str
+    storage_class: str | None
+    """None: not set (the default StorageClass applies); "": explicitly no class."""
+    phase: str
+
+
+@dataclass(frozen=True, slots=True)
+class StorageClass:
+    name: str
+    provisioner: str
+    is_default: bool
+    encryption_parameters: Mapping[str, str] = field(default_factory=dict)
+    """Provisioner parameters about encryption (`encrypted`, `kmsKeyId`...), shown as evidence."""
