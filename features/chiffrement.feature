@@ -59,3 +59,58 @@ Fonctionnalité: Chiffrement des données de santé en transit et au repos
     Exemples:
       | locataire |
       | @locataires |
+
+  @S3-01 @HDS-3 @HDS-4 @HDS-6 @ISO-A.8.24
+  Plan du scénario: S3-01 — les buckets du client sont chiffrés par défaut au repos, avec une clé KMS du client lorsque c'est exigé
+    Étant donné le locataire « <locataire> »
+    Quand le contrôle « S3-01 » est évalué sur chacune de ses ressources concernées
+    Alors chaque ressource est conforme
+    Et la preuve observée est conservée dans la chaîne de preuves
+
+    Exemples:
+      | locataire |
+      | @locataires |
+
+  @S3-02 @HDS-3 @HDS-4 @HDS-6 @ISO-A.8.24
+  Plan du scénario: S3-02 — la rotation automatique est activée sur les clés KMS qui protègent les buckets du client
+    Étant donné le locataire « <locataire> »
+    Quand le contrôle « S3-02 » est évalué sur chacune de ses ressources concernées
+    Alors chaque ressource est conforme
+    Et la preuve observée est conservée dans la chaîne de preuves
+
+    Exemples:
+      | locataire |
+      | @locataires |
+
+  @S3-03 @HDS-3 @HDS-4 @HDS-6 @ISO-A.8.24 @ISO-A.8.20
+  Plan du scénario: S3-03 — la politique du bucket refuse tout accès hors TLS
+    Étant donné le locataire « <locataire> »
+    Quand le contrôle « S3-03 » est évalué sur chacune de ses ressources concernées
+    Alors chaque ressource est conforme
+    Et la preuve observée est conservée dans la chaîne de preuves
+
+    Exemples:
+      | locataire |
+      | @locataires |
+
+  @K8S-11 @HDS-3 @HDS-4 @ISO-A.8.24
+  Plan du scénario: K8S-11 — chaque hôte exposé par un Ingress du client est servi en TLS
+    Étant donné le locataire « <locataire> »
+    Quand le contrôle « K8S-11 » est évalué sur chacune de ses ressources concernées
+    Alors chaque ressource est conforme
+    Et la preuve observée est conservée dans la chaîne de preuves
+
+    Exemples:
+      | locataire |
+      | @locataires |
+
+  @K8S-12 @HDS-3 @HDS-4 @ISO-A.8.24
+  Plan du scénario: K8S-12 — les volumes persistants du client utilisent une StorageClass chiffrée
+    Étant donné le locataire « <locataire> »
+    Quand le contrôle « K8S-12 » est évalué sur chacune de ses ressources concernées
+    Alors chaque ressource est conforme
+    Et la preuve observée est conservée dans la chaîne de preuves
+
+    Exemples:
+      | locataire |
+      | @locataires |

@@ -178,3 +178,11 @@ def _short_reason(report: pytest.TestReport) -> str:
         return str(report.longrepr[2]).removeprefix("Skipped: ")
     crash = getattr(report.longrepr, "reprcrash", None)
     return str(crash.message) if crash is not None else str(report.longrepr)[-500:]
+
+
+@then("la preuve observée est conservée dans la chaîne de preuves")
+def then_evidence_chained(observed: list[dict[str, Any]], request: pytest.FixtureRequest) -> None:
+    judged = [r for r in observed if r["status"] != "not_applicable"]
+    unproven = [r["resource"] or r["target"] for r in judged if not r["evidence"] or len(r["record_hash"]) != 64]
+    assert not unproven, f"preuve absente ou non chaînée pour : {', '.join(unproven)}"
+    _record(request, "hds_observed", {r["resource"] or r["target"]: r["evidence"] for r in judged})

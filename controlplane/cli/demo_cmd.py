@@ -25,15 +25,23 @@ def demo(workdir: Path, fmt: str) -> None:
     from controlplane.demo import demo_environment
     from controlplane.runner import load_environment, prepare
 
+    from controlplane.evidence import generate_key, load_signing_key
+
     registry, _ = load_environment()
     workdir = workdir.resolve()
     store = workdir / "hds-evidence.sqlite"
+    key_path = workdir / "signing-key"
     with demo_environment(registry, workdir) as (ctx, config):
         for note in ctx.notes:
             click.echo(f"note: {note}", err=True)
+        if not key_path.exists():
+            generate_key(key_path)
         prepared = prepare(config, registry=registry)
-        code = execute_and_report(prepared, str(store), fmt)
+        code = execute_and_report(prepared, str(store), fmt, signing_key=load_signing_key(key_path))
     if fmt == "table":
         click.echo(f"Demo fleet file: {config}")
-        click.echo(f"Next: hdsctl runs list --store {store}")
+        click.echo("Next:")
+        click.echo(f"  hdsctl runs list --store {store}")
+        click.echo(f"  hdsctl evidence verify --store {store} --public-key {key_path}.pub")
+        click.echo(f"  hdsctl report --store {store} --tenant labo-est --format html -o {workdir / 'labo-est.html'}")
     raise SystemExit(code)

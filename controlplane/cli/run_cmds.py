@@ -32,6 +32,15 @@ CONFIG_OPTION = click.option(
     help="Fleet file (env HDS_CONFIG).",
 )
 
+SIGNING_KEY_OPTION = click.option(
+    "--signing-key",
+    envvar="HDS_SIGNING_KEY",
+    default=None,
+    help="Seal the run when it ends with this Ed25519 key: a PEM file, or env:VAR (env HDS_SIGNING_KEY).",
+)
+"""For `hdsctl run`: load the key with `load_signing_key(value, "--signing-key")` before the run,
+then call `seal_run(store, outcome.run_id, key)` once `execute` has returned."""
+
 STATUS_ORDER = ("pass", "fail", "error", "not_applicable")
 
 
@@ -154,7 +163,12 @@ def _notify(store: Any, report: Any, prepared: Any, url: str, timeout_s: float, 
 
 
 def execute_and_report(
-    prepared: Any, store_location: str, fmt: str, notify_url: str | None = None, notify_timeout: float = 10.0
+    prepared: Any,
+    store_location: str,
+    fmt: str,
+    notify_url: str | None = None,
+    notify_timeout: float = 10.0,
+    signing_key: Any = None,
 ) -> int:
     from controlplane.drift import compare_with_previous
     from controlplane.runner import execute
@@ -164,6 +178,10 @@ def execute_and_report(
     try:
         with _progress(prepared.plan.result_count, fmt == "table" and stdout_is_terminal()) as tick:
             outcome = execute(prepared, store, on_result=tick)
+        if signing_key is not None:
+            from controlplane.evidence import seal_run
+
+            seal_run(store, outcome.run_id, signing_key)
         drift = compare_with_previous(store, outcome.run_id)
         location = describe_location(store_location)
         code = print_run(store, outcome.run_id, fmt, location=location, extra={"drift": drift.as_dict()})
@@ -199,6 +217,7 @@ def execute_and_report(
     envvar="HDS_NOTIFY_TIMEOUT",
     help="Seconds to wait for the webhook (env HDS_NOTIFY_TIMEOUT).",
 )
+@SIGNING_KEY_OPTION
 @FORMAT_OPTION
 def run(
     config_path: Path,
@@ -209,6 +228,7 @@ def run(
     shard: str | None,
     notify_url: str | None,
     notify_timeout: float,
+    signing_key: str | None,
     fmt: str,
 ) -> None:
     """Run every applicable control against every tenant's targets and store the evidence.
@@ -216,17 +236,26 @@ def run(
     Then compare each tenant with its previous run (new failures, fixed, still failing) and,
     with --notify, post the new failures to a webhook.
 
+    With --signing-key (or HDS_SIGNING_KEY) the finished run is sealed, one Ed25519 seal per
+    tenant, so `hdsctl evidence verify` can prove it unaltered.
+
     Exit code 0 when everything passes, 1 when something fails or errors, 2 on bad input.
     """
     from controlplane.planning import Shard
     from controlplane.runner import prepare
+
+    key = None
+    if signing_key:
+        from controlplane.evidence import load_signing_key
+
+        key = load_signing_key(signing_key, "--signing-key")  # before anything runs: a bad key writes nothing
 
     if notify_url:
         from controlplane.notify import check_url
 
         check_url(notify_url)
     prepared = prepare(config_path, tenants, controls, activities, Shard.parse(shard) if shard else None)
-    raise SystemExit(execute_and_report(prepared, store, fmt, notify_url, notify_timeout))
+    raise SystemExit(execute_and_report(prepared, store, fmt, notify_url, notify_timeout, key))
 
 
 @click.group()

@@ -1,14 +1,15 @@
 """Tables of the evidence store (SQLAlchemy Core, so SQLite and PostgreSQL share one schema).
 
-`results` is append-only (enforced by triggers): each row carries the hash of the previous
-row *of the same tenant* and its own hash, so one tenant's evidence verifies on its own, with
-no other tenant's data, and an export for a tenant stays self-contained.
+`results` is append-only (enforced by triggers on both databases): each row carries the hash of
+the previous row *of the same tenant* and its own hash, so one tenant's evidence verifies on its
+own, with no other tenant's data, and an export for a tenant stays self-contained. `seals` holds
+one Ed25519 signature per (run, tenant) over the run's record count and first/last record hash;
+it is append-only too.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
-    DDL,
     Column,
     Float,
     Index,
@@ -20,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import Table as SaTable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -64,9 +65,28 @@ results = SaTable(
     Column("prev_hash", String(64), nullable=False),
     Column("record_hash", String(64), nullable=False),
     UniqueConstraint("run_id", "seq", name="uq_results_run_seq"),
+    # A tenant's chain is a list, never a tree: no two records may follow the same one.
+    UniqueConstraint("tenant", "prev_hash", name="uq_results_tenant_prev"),
 )
 Index("ix_results_tenant_id", results.c.tenant, results.c.id)
 Index("ix_results_run", results.c.run_id, results.c.tenant)
+
+seals = SaTable(
+    "seals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), nullable=False),
+    Column("tenant", String(64), nullable=False),
+    Column("record_count", Integer, nullable=False),
+    Column("first_record_hash", String(64)),  # NULL when the run has no record for the tenant
+    Column("last_record_hash", String(64)),
+    Column("sealed_at", String(40), nullable=False),
+    Column("key_id", String(64), nullable=False),  # SHA-256 of the raw public key, hex
+    Column("public_key", String(64), nullable=False),  # raw Ed25519 public key, base64
+    Column("signature", String(128), nullable=False),  # Ed25519 signature of the payload, base64
+    UniqueConstraint("run_id", "tenant", name="uq_seals_run_tenant"),
+)
+Index("ix_seals_tenant", seals.c.tenant, seals.c.id)
 
 meta = SaTable(
     "store_meta",
@@ -75,13 +95,44 @@ meta = SaTable(
     Column("value", Text, nullable=False),
 )
 
+APPEND_ONLY_TABLES = ("results", "seals")
+
 SQLITE_APPEND_ONLY = [
-    DDL(
-        "CREATE TRIGGER IF NOT EXISTS results_no_update BEFORE UPDATE ON results "
-        "BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END"
-    ),
-    DDL(
-        "CREATE TRIGGER IF NOT EXISTS results_no_delete BEFORE DELETE ON results "
-        "BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END"
+    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+    "BEGIN SELECT RAISE(ABORT, 'evidence is append-only'); END"
+    for table in APPEND_ONLY_TABLES
+    for op in ("UPDATE", "DELETE")
+]
+
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION hds_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation',
+    MESSAGE = 'evidence is append-only (' || TG_OP || ' on ' || TG_TABLE_NAME || ')';
+END
+$fn$
+"""
+
+
+def _pg_trigger(table: str, name: str, when: str, level: str) -> str:
+    # PostgreSQL 15 has no CREATE TRIGGER IF NOT EXISTS; a DO block keeps this idempotent.
+    return f"""
+DO $do$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{name}' AND tgrelid = '{table}'::regclass) THEN
+    CREATE TRIGGER {name} {when} ON {table} FOR EACH {level} EXECUTE FUNCTION hds_refuse_change();
+  END IF;
+END $do$
+"""
+
+
+POSTGRESQL_APPEND_ONLY = [
+    _PG_FUNCTION,
+    *(
+        stmt
+        for table in APPEND_ONLY_TABLES
+        for stmt in (
+            _pg_trigger(table, f"{table}_append_only", "BEFORE UPDATE OR DELETE", "ROW"),
+            _pg_trigger(table, f"{table}_no_truncate", "BEFORE TRUNCATE", "STATEMENT"),
+        )
     ),
 ]

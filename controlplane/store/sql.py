@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, ProgrammingError
 
 from controlplane.errors import InputError
 from controlplane.results import CheckResult
+from controlplane.secrets import redact, remember
 from controlplane.store import schema
 from controlplane.store.chain import GENESIS, canonical_json, record_hash
+from controlplane.store.engine import create_schema, lock_chains, make_engine, write_transaction
 
 DEFAULT_STORE = "hds-evidence.sqlite"
 
@@ -57,16 +59,21 @@ def describe_location(location: str) -> str:
 
 
 class EvidenceStore:
-    """Append-only store of runs and results. One writer per run; results buffered and
-    committed in batches so a sweep streams to disk without holding the fleet in memory."""
+    """Append-only store of runs, results and seals. Results are buffered and written in batches
+    so a sweep streams to disk without holding the fleet in memory; each batch is chained onto
+    the tenant's current head under a per-tenant lock (see `store.engine`), so several runners
+    may share one store without forking a tenant's chain."""
 
     BATCH = 500
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._buffer: list[dict[str, Any]] = []
-        self._heads: dict[str, str] = {}
+        self._buffer: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         self._seq: dict[str, int] = {}
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
 
     @classmethod
     def open(cls, location: str, create: bool = True) -> EvidenceStore:
@@ -74,6 +81,8 @@ class EvidenceStore:
             url = make_url(store_url(location))
         except ArgumentError:
             raise InputError.single("--store", "", "not a valid store URL") from None
+        if url.password:
+            remember(str(url.password))  # scrubbed from anything stored or printed later
         is_sqlite = url.get_backend_name() == "sqlite"
         if is_sqlite and url.database and not create and not Path(url.database).exists():
             raise InputError.single("--store", "", f"no evidence store at {url.database}")
@@ -81,17 +90,18 @@ class EvidenceStore:
             parent = Path(url.database).parent
             if not parent.is_dir():
                 raise InputError.single("--store", "", f"directory {parent} does not exist")
-        engine = create_engine(url, future=True)
-        if is_sqlite:
-            event.listen(engine, "connect", _sqlite_pragmas)
         try:
-            schema.metadata.create_all(engine)
-            if is_sqlite:
-                with engine.begin() as conn:
-                    for ddl in schema.SQLITE_APPEND_ONLY:
-                        conn.execute(ddl)
-        except OperationalError as exc:
-            raise InputError.single("--store", "", f"cannot open store: {exc.orig}") from None
+            engine = make_engine(url)
+        except (ModuleNotFoundError, NoSuchModuleError) as exc:
+            hint = " (install hds-controlplane[postgresql])" if url.get_backend_name() == "postgresql" else ""
+            raise InputError.single("--store", "", f"no database driver for {url.drivername}: {exc}{hint}") from None
+        try:
+            create_schema(engine)
+        except (OperationalError, ProgrammingError) as exc:
+            engine.dispose()
+            reason = redact(str(exc.orig).strip().splitlines()[0]) if exc.orig else type(exc).__name__
+            where = describe_location(location)
+            raise InputError.single("--store", "", f"cannot open store {where}: {reason}") from None
         return cls(engine)
 
     def close(self) -> None:
@@ -116,59 +126,62 @@ class EvidenceStore:
                     counts=None,
                 )
             )
-            self._heads = self._load_heads(conn, run.tenants)
         self._seq[run.run_id] = 0
-
-    def _load_heads(self, conn: Any, tenants: Sequence[str]) -> dict[str, str]:
-        heads: dict[str, str] = {}
-        r = schema.results
-        for tenant in tenants:
-            row = conn.execute(
-                select(r.c.record_hash).where(r.c.tenant == tenant).order_by(r.c.id.desc()).limit(1)
-            ).first()
-            heads[tenant] = row[0] if row else GENESIS
-        return heads
 
     def add(self, result: CheckResult) -> None:
         seq = self._seq[result.run_id]
         self._seq[result.run_id] = seq + 1
         record = result.as_dict()
         record["seq"] = seq
-        prev = self._heads.get(result.tenant, GENESIS)
-        digest = record_hash(prev, record)
-        self._heads[result.tenant] = digest
-        self._buffer.append(
-            {
-                "run_id": result.run_id,
-                "seq": seq,
-                "tenant": result.tenant,
-                "control": result.control,
-                "check_id": result.check,
-                "target_kind": result.target_kind,
-                "target": result.target,
-                "resource": result.resource,
-                "status": str(result.status),
-                "message": result.message,
-                "evidence": canonical_json(record["evidence"]),
-                "hds_activities": canonical_json(record["hds_activities"]),
-                "iso27001": canonical_json(record["iso27001"]),
-                "started_at": result.started_at,
-                "duration_ms": record["duration_ms"],
-                "plugin": result.plugin,
-                "plugin_version": result.plugin_version,
-                "prev_hash": prev,
-                "record_hash": digest,
-            }
-        )
+        row = {
+            "run_id": result.run_id,
+            "seq": seq,
+            "tenant": result.tenant,
+            "control": result.control,
+            "check_id": result.check,
+            "target_kind": result.target_kind,
+            "target": result.target,
+            "resource": result.resource,
+            "status": str(result.status),
+            "message": result.message,
+            "evidence": canonical_json(record["evidence"]),
+            "hds_activities": canonical_json(record["hds_activities"]),
+            "iso27001": canonical_json(record["iso27001"]),
+            "started_at": result.started_at,
+            "duration_ms": record["duration_ms"],
+            "plugin": result.plugin,
+            "plugin_version": result.plugin_version,
+        }
+        self._buffer.append((result.tenant, record, row))
         if len(self._buffer) >= self.BATCH:
             self.flush()
 
     def flush(self) -> None:
+        """Chain the buffered results onto each tenant's head and insert them, atomically."""
         if not self._buffer:
             return
-        rows, self._buffer = self._buffer, []
-        with self.engine.begin() as conn:
-            conn.execute(insert(schema.results), rows)
+        pending, self._buffer = self._buffer, []
+        try:
+            with write_transaction(self.engine) as conn:
+                tenants = {tenant for tenant, _, _ in pending}
+                lock_chains(conn, tenants)
+                heads = {tenant: self._head(conn, tenant) for tenant in tenants}
+                rows = []
+                for tenant, record, row in pending:
+                    prev = heads[tenant]
+                    digest = record_hash(prev, record)
+                    heads[tenant] = digest
+                    rows.append({**row, "prev_hash": prev, "record_hash": digest})
+                conn.execute(insert(schema.results), rows)
+        except BaseException:
+            self._buffer = pending + self._buffer  # nothing was written: keep it for a retry
+            raise
+
+    @staticmethod
+    def _head(conn: Connection, tenant: str) -> str:
+        r = schema.results
+        row = conn.execute(select(r.c.record_hash).where(r.c.tenant == tenant).order_by(r.c.id.desc()).limit(1)).first()
+        return row[0] if row else GENESIS
 
     def finish_run(self, run_id: str, status: str, finished_at: str, counts: dict[str, int]) -> None:
         self.flush()
@@ -216,37 +229,107 @@ class EvidenceStore:
             q = q.where(r.c.tenant == tenant)
         with self.engine.connect() as conn:
             for row in conn.execute(q.order_by(r.c.seq)):
-                yield {
-                    "run_id": row.run_id,
-                    "seq": row.seq,
-                    "tenant": row.tenant,
-                    "control": row.control,
-                    "check": row.check_id,
-                    "target_kind": row.target_kind,
-                    "target": row.target,
-                    "resource": row.resource,
-                    "status": row.status,
-                    "message": row.message,
-                    "evidence": json.loads(row.evidence),
-                    "hds_activities": json.loads(row.hds_activities),
-                    "iso27001": json.loads(row.iso27001),
-                    "started_at": row.started_at,
-                    "duration_ms": row.duration_ms,
-                    "plugin": row.plugin,
-                    "plugin_version": row.plugin_version,
-                    "prev_hash": row.prev_hash,
-                    "record_hash": row.record_hash,
-                }
+                yield _record(row)
 
     def count_results(self, run_id: str) -> int:
         r = schema.results
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).where(r.c.run_id == run_id)).scalar_one())
 
+    def chain(self, tenant: str) -> Iterator[dict[str, Any]]:
+        """A tenant's whole chain in chain order (insertion order), each record with its row id.
+        Streamed: a long history is never held in memory."""
+        r = schema.results
+        q = select(r).where(r.c.tenant == tenant).order_by(r.c.id)
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=1000).execute(q):
+                yield {**_record(row), "row_id": row.id}
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.close()
+    def find_record(self, tenant: str, digest: str) -> dict[str, Any] | None:
+        """The tenant's record whose hash is `digest`, if any (to explain a broken link)."""
+        r = schema.results
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(r).where(r.c.tenant == tenant, r.c.record_hash == digest).order_by(r.c.id).limit(1)
+            ).first()
+        return {**_record(row), "row_id": row.id} if row else None
+
+    def tenants(self) -> list[str]:
+        """Every tenant with evidence in the store."""
+        r = schema.results
+        with self.engine.connect() as conn:
+            return sorted(t for (t,) in conn.execute(select(r.c.tenant).distinct()))
+
+    def latest_run(self, tenant: str) -> RunRecord | None:
+        runs = self.list_runs(1, tenant)
+        return runs[0] if runs else None
+
+    def previous_run(self, tenant: str, run_id: str) -> RunRecord | None:
+        """The tenant's most recent *completed* run started before `run_id`: what its trend and
+        drift compare with (an interrupted run is not a baseline)."""
+        current = self.get_run(run_id)
+        if current is None:
+            return None
+        for run in self.list_runs(10_000_000, tenant):
+            if run.run_id != run_id and run.status == "completed" and run.started_at <= current.started_at:
+                return run
+        return None
+
+    # -- seals ----------------------------------------------------------------------------
+    def add_seals(self, seals: Sequence[dict[str, Any]]) -> None:
+        """Store seals (one per run and tenant); a second seal for the same pair is refused."""
+        if not seals:
+            return
+        try:
+            with write_transaction(self.engine) as conn:
+                conn.execute(insert(schema.seals), [dict(s) for s in seals])
+        except IntegrityError:
+            run_id = seals[0]["run_id"]
+            raise InputError.single("--run", "", f"run {run_id} is already sealed") from None
+
+    def seals(self, tenant: str | None = None, run_id: str | None = None) -> list[dict[str, Any]]:
+        s = schema.seals
+        q = select(s).order_by(s.c.id)
+        if tenant is not None:
+            q = q.where(s.c.tenant == tenant)
+        if run_id is not None:
+            q = q.where(s.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return [{c: getattr(row, c) for c in SEAL_COLUMNS} | {"seal_id": row.id} for row in conn.execute(q)]
+
+
+SEAL_COLUMNS = (
+    "run_id",
+    "tenant",
+    "record_count",
+    "first_record_hash",
+    "last_record_hash",
+    "sealed_at",
+    "key_id",
+    "public_key",
+    "signature",
+)
+
+
+def _record(row: Any) -> dict[str, Any]:
+    return {
+        "run_id": row.run_id,
+        "seq": row.seq,
+        "tenant": row.tenant,
+        "control": row.control,
+        "check": row.check_id,
+        "target_kind": row.target_kind,
+        "target": row.target,
+        "resource": row.resource,
+        "status": row.status,
+        "message": row.message,
+        "evidence": json.loads(row.evidence),
+        "hds_activities": json.loads(row.hds_activities),
+        "iso27001": json.loads(row.iso27001),
+        "started_at": row.started_at,
+        "duration_ms": row.duration_ms,
+        "plugin": row.plugin,
+        "plugin_version": row.plugin_version,
+        "prev_hash": row.prev_hash,
+        "record_hash": row.record_hash,
+    }

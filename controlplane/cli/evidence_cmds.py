@@ -1,0 +1,160 @@
+"""`hdsctl evidence keygen|seal|verify|export`: signing keys, run seals, checks, auditor bundles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from controlplane.cli.output import FORMAT_OPTION, emit_json
+from controlplane.cli.run_cmds import STORE_OPTION
+
+KEY_OPTION = click.option(
+    "--key",
+    "--signing-key",
+    "key",
+    envvar="HDS_SIGNING_KEY",
+    required=True,
+    help="Ed25519 private key: a PEM file, or env:VAR naming a variable that holds the PEM (env HDS_SIGNING_KEY).",
+)
+
+
+def _open(store: str) -> Any:
+    from controlplane.store import EvidenceStore
+
+    return EvidenceStore.open(store, create=False)
+
+
+@click.group()
+def evidence() -> None:
+    """Tamper-evident evidence: signing keys, run seals, verification, auditor bundles."""
+
+
+@evidence.command("keygen")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Private key file to create (mode 0600); the public key is written to OUTPUT.pub.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing key (the old one is lost).")
+@FORMAT_OPTION
+def keygen(output: Path, force: bool, fmt: str) -> None:
+    """Create an Ed25519 key pair for sealing runs. Keep the private key secret (a file readable
+    only by the runner, or a Kubernetes Secret); publish the key id to your auditors."""
+    from controlplane.evidence import generate_key
+
+    private, public, kid = generate_key(output, force)
+    if fmt == "json":
+        emit_json({"private_key": str(private), "public_key": str(public), "key_id": kid})
+        return
+    click.echo(f"Private key: {private} (keep it secret)")
+    click.echo(f"Public key:  {public}")
+    click.echo(f"Key id:      {kid}")
+
+
+@evidence.command("seal")
+@STORE_OPTION
+@click.option("--run", "run_id", required=True, help="The finished run to seal.")
+@KEY_OPTION
+@FORMAT_OPTION
+def seal(store: str, run_id: str, key: str, fmt: str) -> None:
+    """Sign a finished run: one Ed25519 seal per tenant over its record count and first/last
+    record hash. Refused if the run's records no longer match their hashes."""
+    from controlplane.evidence import load_signing_key, seal_run
+
+    private = load_signing_key(key)
+    s = _open(store)
+    try:
+        outcome = seal_run(s, run_id, private)
+    finally:
+        s.close()
+    if fmt == "json":
+        emit_json(
+            {
+                "run_id": outcome.run_id,
+                "key_id": outcome.key_id,
+                "tenants": [t.__dict__ for t in outcome.tenants],
+            }
+        )
+        return
+    for t in outcome.tenants:
+        click.echo(f"sealed run {outcome.run_id} for {t.tenant}: {t.record_count} records")
+    click.echo(f"key id {outcome.key_id}")
+
+
+@evidence.command("verify")
+@STORE_OPTION
+@click.option("--tenant", help="Only this tenant's evidence.")
+@click.option("--run", "run_id", help="Only the seals of this run (chains are always checked whole).")
+@click.option(
+    "--public-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Pin the signer: every finished run must carry a seal made with this key.",
+)
+@FORMAT_OPTION
+def verify(store: str, tenant: str | None, run_id: str | None, public_key: Path | None, fmt: str) -> None:
+    """Check every record against its hash, every link of each tenant's chain, and every seal;
+    name the first bad record or seal. Exit code 0 intact, 1 tampered, 2 bad input."""
+    from controlplane.evidence import load_public_key, verify_store
+
+    pinned = load_public_key(public_key) if public_key else None
+    s = _open(store)
+    try:
+        result = verify_store(s, tenant, run_id, pinned)
+    finally:
+        s.close()
+    if fmt == "json":
+        emit_json(result.as_dict())
+        raise SystemExit(0 if result.ok else 1)
+    for t in result.tenants:
+        if t.ok:
+            sealed = f"{len(t.sealed_runs)}/{len(t.runs)} runs sealed"
+            click.echo(f"{t.tenant}: OK — {t.records} records, chain intact, {sealed}")
+            continue
+        first = t.problems[0]
+        click.echo(f"{t.tenant}: TAMPERED — {first.kind}: {first.message}")
+        for p in t.problems[1:]:
+            click.echo(f"  then {p.kind}: {p.message}")
+        if t.truncated:
+            click.echo("  (more problems not listed)")
+    if pinned is None:
+        click.echo("note: seals were checked against the keys stored with them; pass --public-key to pin the signer")
+    raise SystemExit(0 if result.ok else 1)
+
+
+@evidence.command("export")
+@STORE_OPTION
+@click.option("--tenant", required=True, help="The tenant whose evidence to export.")
+@click.option("--run", "run_id", help="Only this run (default: the tenant's whole history).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to create (must be absent or empty).",
+)
+@click.option("--allow-unsealed", is_flag=True, help="Export runs that have no seal (flagged in the bundle).")
+@FORMAT_OPTION
+def export(store: str, tenant: str, run_id: str | None, output: Path, allow_unsealed: bool, fmt: str) -> None:
+    """Write a self-contained bundle of one tenant's evidence for an auditor: records, seals,
+    public key, a stdlib-only verifier and a README (fr/en) on checking it with standard tools."""
+    from controlplane.evidence import export_bundle
+
+    s = _open(store)
+    try:
+        summary = export_bundle(s, tenant, output, run_id, allow_unsealed)
+    finally:
+        s.close()
+    if fmt == "json":
+        emit_json({k: (str(v) if isinstance(v, Path) else v) for k, v in summary.__dict__.items()})
+        return
+    click.echo(
+        f"Bundle for {summary.tenant} in {summary.directory}: {summary.records} records, "
+        f"{len(summary.runs)} runs, {summary.seals} seals"
+    )
+    for run in summary.unsealed:
+        click.echo(f"warning: run {run} is unsealed in this bundle", err=True)
+    click.echo(f"Check it: python3 {summary.directory / 'verify_bundle.py'}")

@@ -1,0 +1,235 @@
+"""The report of one tenant's run, as one JSON-ready document every format renders from.
+
+The document is built from the tenant's own results only: run metadata that describes the whole
+fleet (its tenant list, filters, planned and total counts) is left out, so a report for tenant A
+can never name or size tenant B. Its shape is the stable JSON API (`format: hds-report/1`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from controlplane import __version__
+from controlplane.catalog import Catalog, ControlKind
+from controlplane.drift import compare_tenant
+from controlplane.errors import InputError
+from controlplane.evidence.verify import verify_tenant
+from controlplane.store import EvidenceStore
+
+REPORT_FORMAT = "hds-report/1"
+STATUSES = ("pass", "fail", "error", "not_applicable")
+TREND_CATEGORIES = ("new_failures", "fixed", "still_failing", "unverified")
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    """What the fleet file says of the tenant (the store keeps only its id)."""
+
+    name: str
+    activities: tuple[int, ...]
+
+
+def _counts(statuses: Iterable[str]) -> dict[str, int]:
+    counts = dict.fromkeys(STATUSES, 0)
+    for s in statuses:
+        counts[s] = counts.get(s, 0) + 1
+    return counts
+
+
+def _finding(rec: dict[str, Any], catalog: Catalog, lang: str) -> dict[str, Any]:
+    control = catalog.controls.get(rec["control"])
+    return {
+        "anchor": f"f-{rec['seq']}",
+        "seq": rec["seq"],
+        "control": rec["control"],
+        "title": control.title.get(lang) if control else rec["control"],
+        "severity": str(control.severity) if control else None,
+        "check": rec["check"],
+        "target_kind": rec["target_kind"],
+        "target": rec["target"],
+        "resource": rec["resource"],
+        "status": rec["status"],
+        "message": rec["message"],
+        "evidence": rec["evidence"],
+        "remediation": control.remediation.get(lang) if control else None,
+        "hds_activities": rec["hds_activities"],
+        "iso27001": rec["iso27001"],
+        "started_at": rec["started_at"],
+        "duration_ms": rec["duration_ms"],
+        "plugin": rec["plugin"],
+        "plugin_version": rec["plugin_version"],
+        "record_hash": rec["record_hash"],
+    }
+
+
+def _activities(
+    findings: Sequence[dict[str, Any]], catalog: Catalog, contracted: set[int] | None, lang: str
+) -> list[dict[str, Any]]:
+    rows = []
+    for number, activity in sorted(catalog.activities.items()):
+        mine = [f for f in findings if number in f["hds_activities"]]
+        if contracted is not None:
+            is_contracted: bool | None = number in contracted
+        else:
+            is_contracted = True if mine else None  # the store alone cannot tell "no" from "no control"
+        rows.append(
+            {
+                "number": number,
+                "title": activity.title.get(lang),
+                "contracted": is_contracted,
+                "controls": sorted({f["control"] for f in mine}),
+                "counts": _counts(f["status"] for f in mine),
+            }
+        )
+    return rows
+
+
+def _soa_status(statuses: set[str]) -> tuple[str, str]:
+    """(applicable, status) of an Annex A control from the statuses of its findings."""
+    if "fail" in statuses:
+        return "yes", "non_compliant"
+    if "error" in statuses:
+        return "yes", "error"
+    if "pass" in statuses:
+        return "yes", "compliant"
+    return "no", "not_applicable"
+
+
+def _iso_table(
+    findings: Sequence[dict[str, Any]], catalog: Catalog, contracted: set[int] | None
+) -> list[dict[str, Any]]:
+    """Statement-of-Applicability view of Annex A: every control, with what this run shows."""
+    rows = []
+    for iso in catalog.iso_controls.values():
+        mapped = [c for c in catalog.controls.values() if iso.id in c.iso27001]
+        mine = [f for f in findings if iso.id in f["iso27001"]]
+        if mine:
+            applicable, status = _soa_status({f["status"] for f in mine})
+        elif not mapped:
+            applicable, status = "unknown", "not_covered"
+        elif contracted is not None and not any(contracted & set(c.hds_activities) for c in mapped):
+            applicable, status = "no", "not_applicable"
+        elif any(c.kind is ControlKind.attested for c in mapped):
+            applicable, status = "yes" if contracted is not None else "unknown", "attestation_required"
+        else:
+            applicable, status = "unknown", "not_assessed"
+        rows.append(
+            {
+                "id": iso.id,
+                "title": iso.title,
+                "theme": iso.theme,
+                "controls": [c.id for c in mapped],
+                "applicable": applicable,
+                "status": status,
+                "findings": [f["anchor"] for f in mine],
+            }
+        )
+    return rows
+
+
+def _trend(
+    tenant: str,
+    findings: Sequence[dict[str, Any]],
+    previous: Sequence[dict[str, Any]] | None,
+    previous_run: str | None,
+) -> dict[str, list[dict[str, Any]]] | None:
+    """The drift since the tenant's previous completed run, classified exactly as `hdsctl run`
+    prints it (controlplane.drift), with links to this report's findings."""
+    if previous is None:
+        return None
+    drift = compare_tenant(tenant, findings, previous, previous_run)
+    anchors = {(f["control"], f["target"], f["resource"]): f["anchor"] for f in findings}
+    titles = {f["control"]: f["title"] for f in (*previous, *findings)}
+    return {
+        category: [
+            {
+                "control": item.control,
+                "title": titles.get(item.control, item.control),
+                "target": item.target,
+                "resource": item.resource,
+                "status_before": item.previous_status,
+                "status_now": item.status,
+                "anchor": anchors.get((item.control, item.target, item.resource)),
+            }
+            for item in getattr(drift, category)
+        ]
+        for category in TREND_CATEGORIES
+    }
+
+
+def _integrity(store: EvidenceStore, tenant: str, run_id: str) -> dict[str, Any]:
+    check = verify_tenant(store, tenant, run_id)
+    seal = next(iter(store.seals(tenant, run_id)), None)
+    return {
+        "chain_ok": check.ok,
+        "records_checked": check.records,
+        "sealed": seal is not None,
+        "seal_key_id": seal["key_id"] if seal else None,
+        "sealed_at": seal["sealed_at"] if seal else None,
+        "problems": [p.message for p in check.problems],
+    }
+
+
+def _run_json(run: Any) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "status": run.status,
+        "tool_version": run.tool_version,
+        "catalog_digest": run.catalog_digest,
+    }
+
+
+def build_report(
+    store: EvidenceStore,
+    catalog: Catalog,
+    tenant: str,
+    run_id: str | None = None,
+    info: TenantInfo | None = None,
+    lang: str = "fr",
+    generated_at: str | None = None,
+) -> dict[str, Any]:
+    """The report document of `tenant` for `run_id` (default: the tenant's latest run)."""
+    if run_id is None:
+        run = store.latest_run(tenant)
+        if run is None:
+            raise InputError.single("--tenant", "", f"no run covers tenant {tenant!r} in the store")
+    else:
+        run = store.get_run(run_id)
+        if run is None:
+            raise InputError.single("--run", "", f"no run {run_id!r} in the store")
+        if tenant not in run.tenants:
+            raise InputError.single("--tenant", "", f"tenant {tenant!r} is not in run {run_id}")
+    findings = [_finding(r, catalog, lang) for r in store.results(run.run_id, tenant)]
+    prev_run = store.previous_run(tenant, run.run_id)
+    previous = [_finding(r, catalog, lang) for r in store.results(prev_run.run_id, tenant)] if prev_run else None
+    contracted = set(info.activities) if info else None
+    counts = _counts(f["status"] for f in findings)
+    judged = counts["pass"] + counts["fail"] + counts["error"]
+    return {
+        "format": REPORT_FORMAT,
+        "generated_at": generated_at or datetime.now(UTC).isoformat(timespec="seconds"),
+        "tool_version": __version__,
+        "lang": lang,
+        "tenant": {
+            "id": tenant,
+            "name": info.name if info else tenant,
+            "activities": sorted(contracted) if contracted is not None else None,
+        },
+        "run": _run_json(run),
+        "previous_run": {"run_id": prev_run.run_id, "started_at": prev_run.started_at} if prev_run else None,
+        "summary": {
+            "counts": counts,
+            "total": len(findings),
+            "compliance_rate": round(counts["pass"] / judged, 4) if judged else None,
+        },
+        "activities": _activities(findings, catalog, contracted, lang),
+        "iso27001": _iso_table(findings, catalog, contracted),
+        "findings": findings,
+        "trend": _trend(tenant, findings, previous, prev_run.run_id if prev_run else None),
+        "integrity": _integrity(store, tenant, run.run_id),
+    }
