@@ -17,11 +17,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from noop_plugin import CONTROLS, NoopPlugin, catalog_file  # noqa: E402
+from noop_plugin import CONTROLS, NoopPlugin, catalog_file
 
-from controlplane.plugins import build_registry  # noqa: E402
-from controlplane.runner import execute, prepare  # noqa: E402
-from controlplane.store import EvidenceStore  # noqa: E402
+from controlplane.plugins import build_registry
+from controlplane.runner import execute, prepare
+from controlplane.store import EvidenceStore
 
 TARGET_US_PER_CHECK = 50.0
 TARGET_RSS_MB = 300.0

@@ -23,9 +23,8 @@ def demo(workdir: Path, fmt: str) -> None:
     where the evidence is. Exit code 1 is expected: two demo tenants are not compliant."""
     from controlplane.cli.run_cmds import execute_and_report
     from controlplane.demo import demo_environment
-    from controlplane.runner import load_environment, prepare
-
     from controlplane.evidence import generate_key, load_signing_key
+    from controlplane.runner import load_environment, prepare
 
     registry, _ = load_environment()
     workdir = workdir.resolve()
