@@ -32,10 +32,15 @@ def catalog_file(directory: Path) -> Path:
     lines = ["controls:"]
     for i in range(1, CONTROLS + 1):
         lines += [
-            f"  - id: NOP-{i:02d}", "    kind: automated", f"    check: noop.c{i}", "    severity: low",
-            "    hds_activities: [5]", "    iso27001: [A.8.16]",
+            f"  - id: NOP-{i:02d}",
+            "    kind: automated",
+            f"    check: noop.c{i}",
+            "    severity: low",
+            "    hds_activities: [5]",
+            "    iso27001: [A.8.16]",
             '    title: {fr: "Contrôle vide", en: "No-op control"}',
-            '    objective: {fr: "Mesurer.", en: "Measure."}', '    remediation: {fr: "-", en: "-"}',
+            '    objective: {fr: "Mesurer.", en: "Measure."}',
+            '    remediation: {fr: "-", en: "-"}',
         ]
     path = directory / "noop-controls.yaml"
     path.write_text("\n".join(lines) + "\n")

@@ -39,8 +39,13 @@ def main() -> int:
             "version": 1,
             "runtime": {"workers": args.workers},
             "tenants": [
-                {"id": f"t{i:05d}", "name": f"T{i}", "activities": [5], "contract": {"rpo_hours": 24, "rto_hours": 4},
-                 "targets": {"noop": [{"name": "n"}]}}
+                {
+                    "id": f"t{i:05d}",
+                    "name": f"T{i}",
+                    "activities": [5],
+                    "contract": {"rpo_hours": 24, "rto_hours": 4},
+                    "targets": {"noop": [{"name": "n"}]},
+                }
                 for i in range(args.tenants)
             ],
         }
@@ -58,9 +63,11 @@ def main() -> int:
     us = t_run / checks * 1e6
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ok = us <= TARGET_US_PER_CHECK and rss_mb <= TARGET_RSS_MB
-    print(f"scheduler: {checks} checks, {args.tenants} tenants, load+plan {t_plan:.2f}s, run {t_run:.2f}s, "
-          f"{us:.1f} us/check (target <= {TARGET_US_PER_CHECK:g}), peak RSS {rss_mb:.0f} MB "
-          f"(target <= {TARGET_RSS_MB:g}) -> {'OK' if ok else 'MISSED'}")
+    print(
+        f"scheduler: {checks} checks, {args.tenants} tenants, load+plan {t_plan:.2f}s, run {t_run:.2f}s, "
+        f"{us:.1f} us/check (target <= {TARGET_US_PER_CHECK:g}), peak RSS {rss_mb:.0f} MB "
+        f"(target <= {TARGET_RSS_MB:g}) -> {'OK' if ok else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

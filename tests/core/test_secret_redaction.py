@@ -41,10 +41,20 @@ def test_secret_ref_shapes_are_enforced(bad):
 def test_resolved_secret_is_scrubbed_from_messages_and_evidence(tmp_path: Path, fault_registry, monkeypatch):
     monkeypatch.setenv("HDS_TEST_TOKEN", SECRET)
     ref = {"env": "HDS_TEST_TOKEN"}
-    cfg = write_fleet(tmp_path / "hds.yaml", [
-        tenant("t1", targets={"faulty": [{"name": "leaky", "collect": "leak", "token": dict(ref)},
-                                         {"name": "echo", "token": dict(ref)}]}),
-    ])
+    cfg = write_fleet(
+        tmp_path / "hds.yaml",
+        [
+            tenant(
+                "t1",
+                targets={
+                    "faulty": [
+                        {"name": "leaky", "collect": "leak", "token": dict(ref)},
+                        {"name": "echo", "token": dict(ref)},
+                    ]
+                },
+            ),
+        ],
+    )
     prepared = prepare(cfg, control_ids=["FLT-01"], registry=fault_registry)
     store_path = tmp_path / "ev.sqlite"
     store = EvidenceStore.open(str(store_path))
