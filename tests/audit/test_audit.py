@@ -177,3 +177,40 @@ def test_every_automated_control_has_a_scenario_and_every_tag_is_real():
 def test_every_feature_is_french():
     for path in feature_files():
         assert path.read_text(encoding="utf-8").startswith("# language: fr\n"), path
+
+
+def test_audit_across_plugins_on_the_demo_environment(tmp_path):
+    """TLS servers, the S3 server and a Kubernetes snapshot at once: the compliant tenant holds
+    every scenario, the badly configured one fails scenarios of every plugin."""
+    from controlplane.demo import demo_environment
+
+    registry = build_registry()
+    with demo_environment(registry, tmp_path / "demo") as (_ctx, config):
+        proc = hdsctl(
+            "audit",
+            "-c",
+            str(config),
+            "--store",
+            str(tmp_path / "ev.sqlite"),
+            "--tenant",
+            "clinique-sud",
+            "--tenant",
+            "labo-est",
+            "-o",
+            str(tmp_path / "out"),
+            timeout=600,
+        )
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    statuses = scenario_statuses(json.loads((tmp_path / "out" / "cucumber.json").read_text()))
+    good = {c: s for (t, c), s in statuses.items() if t == "clinique-sud"}
+    bad = {c: s for (t, c), s in statuses.items() if t == "labo-est"}
+    assert "failed" not in good.values(), {c: s for c, s in good.items() if s == "failed"}
+    for prefix in ("TLS-", "S3-", "K8S-"):
+        assert any(s == "passed" for c, s in good.items() if c.startswith(prefix)), prefix
+        assert any(s == "failed" for c, s in bad.items() if c.startswith(prefix)), prefix
+    html = (tmp_path / "out" / "preuves.html").read_text()
+    store = EvidenceStore.open(str(tmp_path / "ev.sqlite"), create=False)
+    [run] = store.list_runs()
+    judged = {r["record_hash"] for r in store.results(run.run_id) if r["status"] != "not_applicable"}
+    store.close()
+    assert judged <= set(re.findall(r"<code>([0-9a-f]{64})</code>", html))
