@@ -114,3 +114,25 @@ Fonctionnalité: Chiffrement des données de santé en transit et au repos
     Exemples:
       | locataire |
       | @locataires |
+
+  @PG-01 @HDS-4 @HDS-5 @ISO-A.8.24
+  Plan du scénario: PG-01 — le serveur PostgreSQL accepte les connexions chiffrées
+    Étant donné le locataire « <locataire> »
+    Quand le contrôle « PG-01 » est évalué sur chacun de ses serveurs PostgreSQL
+    Alors chaque serveur est conforme
+    Et la preuve observée comprend « ssl »
+
+    Exemples:
+      | locataire |
+      | @locataires |
+
+  @PG-02 @HDS-4 @HDS-5 @ISO-A.8.24 @ISO-A.8.5
+  Plan du scénario: PG-02 — les mots de passe PostgreSQL sont stockés en SCRAM-SHA-256
+    Étant donné le locataire « <locataire> »
+    Quand le contrôle « PG-02 » est évalué sur chacun de ses serveurs PostgreSQL
+    Alors chaque serveur est conforme
+    Et la preuve observée comprend « password_encryption »
+
+    Exemples:
+      | locataire |
+      | @locataires |

@@ -37,3 +37,14 @@ Fonctionnalité: Journalisation et traçabilité des accès
     Exemples:
       | locataire |
       | @locataires |
+
+  @PG-03 @HDS-4 @HDS-5 @ISO-A.8.15
+  Plan du scénario: PG-03 — les connexions aux bases PostgreSQL sont journalisées
+    Étant donné le locataire « <locataire> »
+    Quand le contrôle « PG-03 » est évalué sur chacun de ses serveurs PostgreSQL
+    Alors chaque serveur est conforme
+    Et la preuve observée comprend « log_connections »
+
+    Exemples:
+      | locataire |
+      | @locataires |

@@ -59,3 +59,14 @@ Fonctionnalité: Redondance des plateformes et des données
     Exemples:
       | locataire |
       | @locataires |
+
+  @PG-04 @HDS-4 @HDS-5 @ISO-A.8.14
+  Plan du scénario: PG-04 — une réplique en flux est attachée au serveur PostgreSQL lorsque la cible l'exige
+    Étant donné le locataire « <locataire> »
+    Quand le contrôle « PG-04 » est évalué sur chacun de ses serveurs PostgreSQL
+    Alors chaque serveur est conforme
+    Et la preuve observée est conservée dans la chaîne de preuves
+
+    Exemples:
+      | locataire |
+      | @locataires |

@@ -40,7 +40,9 @@ def _register() -> None:
     cli.add_command(demo_cmd.demo)
     cli.add_command(audit_cmd.audit)
 
-    from controlplane.cli import evidence_cmds, report_cmds
+    from controlplane.cli import backup_cmds, evidence_cmds, report_cmds
+
+    cli.add_command(backup_cmds.backup)
 
     cli.add_command(evidence_cmds.evidence)
     cli.add_command(report_cmds.report)

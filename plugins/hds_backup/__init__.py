@@ -1,0 +1,65 @@
+"""Built-in backup plugin: backups proven by restoring them (HDS activity 6).
+
+Two target kinds:
+- `backup`: backup sets in an S3-compatible bucket — freshness against the tenant's RPO, copy
+  off-site and in the EEA, immutability (configuration and an optional deletion probe),
+  encryption of the stored objects, and a real restore test of the newest backup of each set
+  (PostgreSQL dumps into a scratch database, file archives into a scratch directory) compared
+  with its manifest and timed against the tenant's RTO;
+- `postgresql`: a database server's live configuration — TLS, SCRAM passwords, connection
+  logging, streaming replica.
+
+Registered through the `hds.plugins` entry point like any outside plugin. boto3 and psycopg load
+only when a target is collected.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from controlplane.hookspecs import hookimpl
+from controlplane.plugin_types import CheckSpec, TargetKind
+from hds_backup import checks, checks_restore, pg_checks
+from hds_backup.collect import collect_backup
+from hds_backup.pg_collect import collect_postgresql
+from hds_backup.pg_target import PostgresTarget
+from hds_backup.target import BackupTarget
+
+if TYPE_CHECKING:
+    from controlplane.demo_context import DemoContext
+
+__version__ = "0.1.0"
+
+
+@hookimpl
+def hds_target_kinds() -> list[TargetKind]:
+    return [
+        TargetKind("backup", BackupTarget, collect_backup, "Backup sets in an S3-compatible bucket, restore-tested"),
+        TargetKind("postgresql", PostgresTarget, collect_postgresql, "PostgreSQL server, live configuration"),
+    ]
+
+
+@hookimpl
+def hds_checks() -> list[CheckSpec]:
+    return [
+        CheckSpec("backup.freshness", "backup", checks.freshness, "newest backup within the RPO"),
+        CheckSpec("backup.off_site", "backup", checks.off_site, "copy on another site, in the EEA"),
+        CheckSpec("backup.immutability", "backup", checks.immutability, "copy cannot be deleted during retention"),
+        CheckSpec("backup.encryption", "backup", checks.encryption, "backup objects encrypted at rest"),
+        CheckSpec(
+            "backup.restore_integrity", "backup", checks_restore.restore_integrity, "restores, equal to manifest"
+        ),
+        CheckSpec("backup.restore_time", "backup", checks_restore.restore_time, "restores within the RTO"),
+        CheckSpec("postgresql.ssl", "postgresql", pg_checks.ssl_enabled, "TLS on"),
+        CheckSpec("postgresql.password_encryption", "postgresql", pg_checks.password_encryption, "SCRAM passwords"),
+        CheckSpec("postgresql.connection_logging", "postgresql", pg_checks.connection_logging, "connections logged"),
+        CheckSpec("postgresql.streaming_replica", "postgresql", pg_checks.streaming_replica, "streaming replica"),
+    ]
+
+
+@hookimpl(trylast=True)
+def hds_demo_setup(ctx: DemoContext) -> None:
+    """After the other plugins: the backups go to the S3 demo's endpoint when it runs."""
+    from hds_backup.demo import demo_setup  # PostgreSQL and moto start only for `hdsctl demo`
+
+    demo_setup(ctx)

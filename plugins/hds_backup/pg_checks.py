@@ -1,0 +1,92 @@
+"""Checks of a PostgreSQL server's live configuration: TLS on, SCRAM password hashing,
+connection logging, and a streaming replica where the target requires one."""
+
+from __future__ import annotations
+
+from controlplane.plugin_types import CheckContext
+from controlplane.results import Finding, Status
+from hds_backup.pg_collect import PostgresSnapshot
+from hds_backup.pg_target import PostgresTarget
+
+
+def _setting(snap: PostgresSnapshot, name: str) -> str | None:
+    return snap.settings.get(name)
+
+
+def _missing(snap: PostgresSnapshot, name: str) -> Finding:
+    return Finding(Status.error, f"setting {name} could not be read", snap.target)
+
+
+def ssl_enabled(snap: PostgresSnapshot, ctx: CheckContext) -> list[Finding]:
+    value = _setting(snap, "ssl")
+    if value is None:
+        return [_missing(snap, "ssl")]
+    evidence = {
+        "ssl": value,
+        "ssl_min_protocol_version": _setting(snap, "ssl_min_protocol_version"),
+        "checker_connection": snap.connection_ssl,
+        "server_version": _setting(snap, "server_version"),
+    }
+    if value == "on":
+        return [Finding(Status.passed, "the server accepts TLS connections (ssl = on)", snap.target, evidence)]
+    return [Finding(Status.failed, "TLS is off (ssl = off): connections travel in clear", snap.target, evidence)]
+
+
+def password_encryption(snap: PostgresSnapshot, ctx: CheckContext) -> list[Finding]:
+    value = _setting(snap, "password_encryption")
+    if value is None:
+        return [_missing(snap, "password_encryption")]
+    evidence = {"password_encryption": value}
+    if value == "scram-sha-256":
+        return [Finding(Status.passed, "new passwords are stored as SCRAM-SHA-256", snap.target, evidence)]
+    return [Finding(Status.failed, f"password_encryption is {value}, not scram-sha-256", snap.target, evidence)]
+
+
+def connection_logging(snap: PostgresSnapshot, ctx: CheckContext) -> list[Finding]:
+    connections = _setting(snap, "log_connections")
+    if connections is None:
+        return [_missing(snap, "log_connections")]
+    disconnections = _setting(snap, "log_disconnections")
+    evidence = {"log_connections": connections, "log_disconnections": disconnections}
+    problems = []
+    if connections != "on":
+        problems.append("log_connections is off")
+    if ctx.params.get("require_log_disconnections", False) and disconnections != "on":
+        problems.append("log_disconnections is off")
+    if problems:
+        return [Finding(Status.failed, "; ".join(problems), snap.target, evidence)]
+    return [Finding(Status.passed, "connections are logged", snap.target, evidence)]
+
+
+def streaming_replica(snap: PostgresSnapshot, ctx: CheckContext) -> list[Finding]:
+    target = ctx.target
+    assert isinstance(target, PostgresTarget)
+    evidence = {
+        "replicas": list(snap.replicas),
+        "in_recovery": snap.in_recovery,
+        "require_replica": target.require_replica,
+    }
+    if not target.require_replica:
+        return [Finding(Status.not_applicable, "the target does not require a replica (require_replica)", snap.target)]
+    if not snap.replication_visible:
+        return [
+            Finding(
+                Status.error,
+                "the checker's role cannot see the replicas' state: grant it pg_monitor",
+                snap.target,
+                evidence,
+            )
+        ]
+    streaming = [r for r in snap.replicas if r["state"] == "streaming"]
+    evidence["streaming"] = len(streaming)
+    evidence["min_replicas"] = target.min_replicas
+    if len(streaming) >= target.min_replicas:
+        return [Finding(Status.passed, f"{len(streaming)} streaming replica(s) attached", snap.target, evidence)]
+    return [
+        Finding(
+            Status.failed,
+            f"{len(streaming)} streaming replica(s) attached, {target.min_replicas} required",
+            snap.target,
+            evidence,
+        )
+    ]
