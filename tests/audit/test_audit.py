@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -182,24 +184,21 @@ def test_every_feature_is_french():
 def test_audit_across_plugins_on_the_demo_environment(tmp_path):
     """TLS servers, the S3 server and a Kubernetes snapshot at once: the compliant tenant holds
     every scenario, the badly configured one fails scenarios of every plugin."""
-    from controlplane.demo import demo_environment
-
-    registry = build_registry()
-    with demo_environment(registry, tmp_path / "demo") as (_ctx, config):
-        proc = hdsctl(
-            "audit",
-            "-c",
-            str(config),
-            "--store",
-            str(tmp_path / "ev.sqlite"),
-            "--tenant",
-            "clinique-sud",
-            "--tenant",
-            "labo-est",
-            "-o",
-            str(tmp_path / "out"),
-            timeout=600,
-        )
+    # In a child process: moto keeps its buckets per process, and the demo's bucket names are fixed.
+    script = f"""
+import subprocess, sys
+from pathlib import Path
+from controlplane.demo import demo_environment
+from controlplane.plugins import build_registry
+with demo_environment(build_registry(), Path({str(tmp_path / "demo")!r})) as (_ctx, config):
+    hdsctl = str(Path(sys.executable).with_name("hdsctl"))
+    proc = subprocess.run([hdsctl, "audit", "-c", str(config), "--store", {str(tmp_path / "ev.sqlite")!r},
+                           "--tenant", "clinique-sud", "--tenant", "labo-est", "-o", {str(tmp_path / "out")!r}],
+                          capture_output=True, text=True, timeout=600)
+sys.stdout.write(proc.stdout[-3000:]); sys.stderr.write(proc.stderr[-3000:])
+sys.exit(proc.returncode)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
     statuses = scenario_statuses(json.loads((tmp_path / "out" / "cucumber.json").read_text()))
     good = {c: s for (t, c), s in statuses.items() if t == "clinique-sud"}
