@@ -20,7 +20,15 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.field}" if self.field else self.file
-        return f"{where}: {self.reason}"
+        return _printable(f"{where}: {self.reason}")
+
+
+def _printable(text: str) -> str:
+    """Control characters from the input (a key holding a newline...) escaped: a message stays
+    one line and cannot forge another line in a log."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class InputError(Exception):

@@ -6,9 +6,11 @@ input writes nothing. The CLI, the audit features and the tests all come through
 
 from __future__ import annotations
 
+import random
 import secrets
+import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,11 +18,13 @@ from typing import TYPE_CHECKING
 from controlplane import __version__
 from controlplane.catalog import Catalog, load_catalog
 from controlplane.config import Fleet, load_fleet
+from controlplane.errors import InputError
 from controlplane.planning import Plan, Shard, build_plan, select_controls, select_tenants
 from controlplane.plugins import PluginRegistry, build_registry
 from controlplane.results import CheckResult, Status
 from controlplane.scheduler import RunStats, Scheduler
 from controlplane.store import EvidenceStore, RunRecord
+from controlplane.store.lease import RunInProgress
 
 if TYPE_CHECKING:
     from controlplane.telemetry import Telemetry
@@ -40,6 +44,17 @@ class RunOutcome:
     run_id: str
     stats: RunStats
     status: str
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where an interrupted run stands: what `prepare_resume` found stored for it."""
+
+    run_id: str
+    counts: dict[str, int]
+    """Stored results by status, so the finished run's counts cover both processes' work."""
+    done: int
+    """Checks already stored (tenant, control, target), skipped by the resumed run."""
 
 
 def load_environment(
@@ -71,6 +86,87 @@ def prepare(
     return Prepared(reg, catalog, fleet, plan, filters)
 
 
+def check_key(tenant: str, control: str, target: str) -> tuple[str, str, str]:
+    """What a run plans exactly once: a control on one target of one tenant (target "" when the
+    control cannot run); its findings are stored together (see `EvidenceStore.add`)."""
+    return tenant, control, target
+
+
+def remaining_plan(plan: Plan, done: set[tuple[str, str, str]]) -> Plan:
+    """The plan without the checks already stored: a unit whose every control is done is not
+    collected again."""
+    units = []
+    for unit in plan.units:
+        left = tuple(p for p in unit.controls if check_key(unit.tenant.id, p.control.id, unit.target_name) not in done)
+        if left:
+            units.append(replace(unit, controls=left))
+    unrunnable = tuple(u for u in plan.unrunnable if check_key(u.tenant.id, u.planned.control.id, "") not in done)
+    return Plan(tuple(units), unrunnable, plan.tenants)
+
+
+def prepare_resume(
+    config_path: Path, store: EvidenceStore, run_id: str, registry: PluginRegistry | None = None
+) -> tuple[Prepared, ResumePoint]:
+    """Plan the rest of an interrupted run: the same plan (same fleet file, catalog and recorded
+    filters, checked by digest) minus what is stored. Refuses what cannot be resumed soundly."""
+    run = store.get_run(run_id)
+    if run is None:
+        raise InputError.single("--resume", "", f"no run {run_id!r} in {store.location}")
+    if run.status == "completed":
+        raise InputError.single("--resume", "", f"run {run_id} is already completed: nothing to resume")
+    if store.seals(run_id=run_id):
+        raise InputError.single("--resume", "", f"run {run_id} is sealed: its evidence cannot be extended")
+    f = run.filters
+    shard = Shard.parse(str(f["shard"])) if f.get("shard") else None
+    prepared = prepare(
+        config_path, f.get("tenants") or (), f.get("controls") or (), f.get("activities") or (), shard, registry
+    )
+    if prepared.catalog.digest != run.catalog_digest:
+        raise InputError.single(
+            "--resume",
+            "",
+            f"the control catalog changed since run {run_id} began (installed plugins or their controls): "
+            "start a new run",
+        )
+    if prepared.fleet.digest != run.config_digest:
+        raise InputError.single(
+            prepared.fleet.path,
+            "",
+            f"the fleet file changed since run {run_id} began (digest {prepared.fleet.digest[:12]}, "
+            f"run planned with {run.config_digest[:12]}): resume it with the same file, or start a new run",
+        )
+    if list(prepared.plan.tenants) != list(run.tenants):
+        raise InputError.single("--resume", "", f"the tenants planned now differ from run {run_id}'s: start a new run")
+    done: set[tuple[str, str, str]] = set()
+    counts: dict[str, int] = {}
+    for r in store.results(run_id):
+        done.add(check_key(r["tenant"], r["control"], r["target"]))
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    plan = remaining_plan(prepared.plan, done)
+    return replace(prepared, plan=plan), ResumePoint(run_id, counts, len(done))
+
+
+def _take_lease(
+    begin: Callable[[], None], wait_s: float | None, on_wait: Callable[[RunInProgress], None] | None
+) -> None:
+    """Begin (or continue) the run; with `wait_s`, retry while another run holds its tenants,
+    with jittered backoff, for up to `wait_s` seconds (inf: no limit)."""
+    deadline = None if wait_s is None else time.monotonic() + wait_s
+    delay, announced = 0.2, None
+    while True:
+        try:
+            begin()
+            return
+        except RunInProgress as exc:
+            if deadline is None or time.monotonic() + delay > deadline:
+                raise
+            if on_wait is not None and exc.holder != announced:
+                on_wait(exc)
+                announced = exc.holder
+        time.sleep(delay * random.uniform(0.75, 1.25))
+        delay = min(delay * 1.5, 5.0)
+
+
 def new_run_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
@@ -85,19 +181,25 @@ def execute(
     on_result: Callable[[CheckResult], None] | None = None,
     run_id: str | None = None,
     telemetry: Telemetry | None = None,
+    *,
+    exclusive: bool = False,
+    resume: ResumePoint | None = None,
+    wait_s: float | None = None,
+    on_wait: Callable[[RunInProgress], None] | None = None,
 ) -> RunOutcome:
     """Run and store. Telemetry: the one given, else whatever the OTEL_* variables configure
-    (nothing, at no cost, when they are unset), flushed before returning."""
-    rid = run_id or new_run_id()
-    owned = None
-    if telemetry is None:
-        from controlplane.telemetry import from_environment
+    (nothing, at no cost, when they are unset), flushed before returning.
 
-        telemetry = owned = from_environment()
-    store.begin_run(
-        RunRecord(
+    The run holds a lease while it runs (see `store.lease`); `exclusive` (what `hdsctl run`
+    asks) refuses to start while another run covers one of its tenants, or waits up to `wait_s`.
+    With `resume` (from `prepare_resume`) the results are appended to that run."""
+    rid = resume.run_id if resume is not None else run_id or new_run_id()
+    if resume is not None:
+        _take_lease(lambda: store.continue_run(rid, exclusive), wait_s, on_wait)
+    else:
+        record = RunRecord(
             run_id=rid,
-            started_at=_now(),
+            started_at="",
             finished_at=None,
             status="running",
             tool_version=__version__,
@@ -108,14 +210,24 @@ def execute(
             planned=prepared.plan.result_count,
             counts=None,
         )
-    )
+        # started_at: when the lease is taken, not when a waiting runner first asked for it
+        _take_lease(lambda: store.begin_run(replace(record, started_at=_now()), exclusive), wait_s, on_wait)
+    owned = None
+    if telemetry is None:
+        from controlplane.telemetry import from_environment
+
+        telemetry = owned = from_environment()
     observer = telemetry.observe_run(rid, prepared.plan, prepared.filters) if telemetry is not None else None
     scheduler = Scheduler(prepared.registry, prepared.fleet.runtime, store, on_result, observer)
+    for name, n in (resume.counts if resume is not None else {}).items():
+        scheduler.stats.counts[Status(name)] += n
     status = "interrupted"
     try:
         stats = scheduler.run(rid, prepared.plan)
         status = "completed"
     finally:
+        if status != "completed":
+            store.drop_last_check(rid)  # it may be partial; a resume runs it again
         counts = {str(k): v for k, v in scheduler.stats.counts.items()}
         store.finish_run(rid, status, _now(), counts)
         if observer is not None:

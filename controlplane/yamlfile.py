@@ -16,15 +16,29 @@ _FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoade
 """The C safe loader: no Python object construction from tags, fast enough for 10k tenants."""
 
 
+MAX_DEPTH = 64
+"""Deeper nesting is refused before composing: libyaml's composer recurses in C and a few tens
+of thousands of `[` crash the process (segmentation fault)."""
+
+
 def _refuse_aliases(text: str) -> None:
     """Anchors/aliases enable 'billion laughs' expansion bombs and nobody needs them in an
     operator's fleet file. Scanning the C parser's events is much faster than a Python
-    composer, and nothing is expanded before the refusal."""
+    composer, and nothing is expanded before the refusal. The same scan bounds the nesting."""
+    depth = 0
     for event in yaml.parse(text, Loader=_FastLoader):
         if isinstance(event, yaml.AliasEvent):
             raise yaml.constructor.ConstructorError(
                 None, None, "YAML aliases (*name) are not allowed", event.start_mark
             )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"nesting deeper than {MAX_DEPTH} levels is not allowed", event.start_mark
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _read_text(path: Path, display: str) -> str:
@@ -56,8 +70,8 @@ def parse_yaml(text: str, display: str, trusted: bool = False) -> Any:
         where = f"line {mark.line + 1}" if mark is not None else ""
         reason = exc.problem or exc.context or "invalid YAML"
         raise InputError.single(display, where, f"invalid YAML: {reason}") from None
-    except yaml.YAMLError as exc:
-        raise InputError.single(display, "", f"invalid YAML: {exc}") from None
+    except yaml.YAMLError as exc:  # e.g. a control character: the library's message spans lines
+        raise InputError.single(display, "", f"invalid YAML: {' '.join(str(exc).split())}") from None
 
 
 def load_yaml(path: Path, display: str | None = None) -> Any:

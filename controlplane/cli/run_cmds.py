@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -162,6 +165,19 @@ def _notify(store: Any, report: Any, prepared: Any, url: str, timeout_s: float, 
         click.echo(f"New failures sent to {public_url(url)}")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (Kubernetes stopping the pod, a Job deadline): unwind like Ctrl-C, so the run is
+    marked interrupted and its lease released rather than left for the heartbeat to expire."""
+
+
+def _on_sigterm(_signum: int, _frame: Any) -> None:
+    raise Terminated
+
+
+def _announce_wait(exc: Any) -> None:
+    click.echo(f"hdsctl: waiting: {exc.reason}", err=True)
+
+
 def execute_and_report(
     prepared: Any,
     store_location: str,
@@ -169,15 +185,42 @@ def execute_and_report(
     notify_url: str | None = None,
     notify_timeout: float = 10.0,
     signing_key: Any = None,
+    *,
+    resume: tuple[Path, str] | None = None,
+    wait_s: float | None = None,
 ) -> int:
+    """Run (exclusively: see `store.lease`), seal, compare, print, notify. With `resume`
+    (config path, run id) the interrupted run is planned again from the store and finished."""
     from controlplane.drift import compare_with_previous
-    from controlplane.runner import execute
+    from controlplane.runner import execute, new_run_id, prepare_resume
     from controlplane.store import EvidenceStore, describe_location
 
-    store = EvidenceStore.open(store_location)
+    store = EvidenceStore.open(store_location, create=resume is None)
     try:
-        with _progress(prepared.plan.result_count, fmt == "table" and stdout_is_terminal()) as tick:
-            outcome = execute(prepared, store, on_result=tick)
+        point = None
+        if resume is not None:
+            prepared, point = prepare_resume(resume[0], store, resume[1])
+        run_id = point.run_id if point is not None else new_run_id()
+        try:
+            with _progress(prepared.plan.result_count, fmt == "table" and stdout_is_terminal()) as tick:
+                outcome = execute(
+                    prepared,
+                    store,
+                    on_result=tick,
+                    run_id=run_id,
+                    exclusive=True,
+                    resume=point,
+                    wait_s=wait_s,
+                    on_wait=_announce_wait,
+                )
+        except KeyboardInterrupt as exc:
+            if store.get_run(run_id) is not None:
+                click.echo(
+                    f"hdsctl: run {run_id} interrupted; the results so far are stored. Finish it with "
+                    f"`hdsctl run --resume {run_id}` (same --config and --store)",
+                    err=True,
+                )
+            raise SystemExit(143 if isinstance(exc, Terminated) else 130) from None
         if signing_key is not None:
             from controlplane.evidence import seal_run
 
@@ -217,6 +260,25 @@ def execute_and_report(
     envvar="HDS_NOTIFY_TIMEOUT",
     help="Seconds to wait for the webhook (env HDS_NOTIFY_TIMEOUT).",
 )
+@click.option(
+    "--resume",
+    "resume_id",
+    metavar="RUN_ID",
+    help="Finish an interrupted run: plan it again with its own filters (same fleet file and catalog, checked) "
+    "and append only the checks it has not stored.",
+)
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="If another run is in progress for some of these tenants on this store, wait for it instead of exiting 2.",
+)
+@click.option(
+    "--wait-timeout",
+    type=click.FloatRange(0, None),
+    default=None,
+    metavar="SECONDS",
+    help="With --wait: give up (exit 2) after this long. Default: no limit.",
+)
 @SIGNING_KEY_OPTION
 @FORMAT_OPTION
 def run(
@@ -228,6 +290,9 @@ def run(
     shard: str | None,
     notify_url: str | None,
     notify_timeout: float,
+    resume_id: str | None,
+    wait: bool,
+    wait_timeout: float | None,
     signing_key: str | None,
     fmt: str,
 ) -> None:
@@ -239,7 +304,12 @@ def run(
     With --signing-key (or HDS_SIGNING_KEY) the finished run is sealed, one Ed25519 seal per
     tenant, so `hdsctl evidence verify` can prove it unaltered.
 
-    Exit code 0 when everything passes, 1 when something fails or errors, 2 on bad input.
+    Only one run at a time sweeps a tenant on a store: another run covering one of the same
+    tenants exits 2 naming the run in progress (or waits, with --wait). A run cut short
+    (killed, Ctrl-C, SIGTERM) shows as interrupted; finish it with --resume RUN_ID.
+
+    Exit code 0 when everything passes, 1 when something fails or errors, 2 on bad input;
+    130/143 when interrupted by Ctrl-C/SIGTERM.
     """
     from controlplane.planning import Shard
     from controlplane.runner import prepare
@@ -254,8 +324,24 @@ def run(
         from controlplane.notify import check_url
 
         check_url(notify_url)
-    prepared = prepare(config_path, tenants, controls, activities, Shard.parse(shard) if shard else None)
-    raise SystemExit(execute_and_report(prepared, store, fmt, notify_url, notify_timeout, key))
+    wait_s = (math.inf if wait_timeout is None else wait_timeout) if wait or wait_timeout is not None else None
+    if resume_id is not None and (tenants or controls or activities or shard):
+        raise InputError.single(
+            "--resume", "", "a resumed run keeps its own filters: drop --tenant, --control, --activity and --shard"
+        )
+    prepared = None
+    if resume_id is None:
+        prepared = prepare(config_path, tenants, controls, activities, Shard.parse(shard) if shard else None)
+    previous = None
+    with contextlib.suppress(ValueError):  # not the main thread (embedded): SIGTERM keeps its default
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        resume = (config_path, resume_id) if resume_id is not None else None
+        code = execute_and_report(prepared, store, fmt, notify_url, notify_timeout, key, resume=resume, wait_s=wait_s)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    raise SystemExit(code)
 
 
 @click.group()
@@ -275,14 +361,17 @@ def _open_existing(store: str) -> Any:
 @click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
 @FORMAT_OPTION
 def list_runs(store: str, tenant: str | None, limit: int, fmt: str) -> None:
-    """List recent runs, newest first."""
+    """List recent runs, newest first. With --tenant, each run as that tenant saw it: its own
+    counts, no other tenant's id and no fleet-wide figure."""
     s = _open_existing(store)
     try:
         items = s.list_runs(limit, tenant)
+        if tenant is not None:
+            items = [_as_seen_by(r, tenant, s.status_counts(r.run_id, tenant)) for r in items]
     finally:
         s.close()
     if fmt == "json":
-        emit_json([r.as_dict() for r in items])
+        emit_json([{k: v for k, v in r.as_dict().items() if tenant is None or k != "planned"} for r in items])
         return
     table(
         None,
@@ -291,6 +380,18 @@ def list_runs(store: str, tenant: str | None, limit: int, fmt: str) -> None:
             [r.run_id, r.started_at, r.status, len(r.tenants), *((r.counts or {}).get(k, "-") for k in STATUS_ORDER)]
             for r in items
         ],
+    )
+
+
+def _as_seen_by(run: Any, tenant: str, counts: dict[str, int]) -> Any:
+    from dataclasses import replace
+
+    shown = [t for t in run.filters.get("tenants") or [] if t == tenant]
+    return replace(
+        run,
+        tenants=[tenant],
+        filters={**run.filters, "tenants": shown},
+        counts={k: counts.get(k, 0) for k in STATUS_ORDER} if run.counts is not None else None,
     )
 
 

@@ -44,6 +44,13 @@ class RuntimeSettings(_Strict):
     check_timeout_s: float = Field(default=10.0, gt=0, le=3600)
     retries: int = Field(default=2, ge=0, le=10)
     retry_backoff_s: float = Field(default=0.5, ge=0, le=60)
+    max_rss_mb: int | None = Field(
+        default=None,
+        ge=64,
+        le=1024 * 1024,
+        description="Memory guard: past this resident memory (MB), the check or collection under which it grew "
+        "most is abandoned as an error 'memory limit exceeded'. Off by default (Linux only)",
+    )
 
 
 class TenantBase(_Strict):

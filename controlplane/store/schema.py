@@ -88,6 +88,21 @@ seals = SaTable(
 )
 Index("ix_seals_tenant", seals.c.tenant, seals.c.id)
 
+leases = SaTable(
+    "run_leases",
+    metadata,
+    # Who is running a run right now (see `store.lease`): one row per run in progress, deleted
+    # when it finishes. Not evidence: rows change (heartbeat) and go away.
+    Column("run_id", String(64), primary_key=True),
+    Column("tenants", Text, nullable=False),  # JSON list: what an exclusive runner may not share
+    Column("exclusive", Integer, nullable=False),  # 1: taken by `hdsctl run`, which refuses overlaps
+    Column("host", String(255), nullable=False),  # hostname and PID namespace of the runner
+    Column("pid", Integer, nullable=False),
+    Column("process_start", String(32), nullable=False),  # start time of that pid ("" if unknown)
+    Column("acquired_at", Float, nullable=False),  # Unix time
+    Column("heartbeat_at", Float, nullable=False),
+)
+
 meta = SaTable(
     "store_meta",
     metadata,

@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, ProgrammingError
 
 from controlplane.errors import InputError
 from controlplane.results import CheckResult
 from controlplane.secrets import redact, remember
-from controlplane.store import schema
-from controlplane.store.chain import GENESIS, canonical_json, record_hash
+from controlplane.store import lease, schema
+from controlplane.store.chain import GENESIS, canonical_json, hash_body, record_body
 from controlplane.store.engine import create_schema, lock_chains, make_engine, write_transaction
 
 DEFAULT_STORE = "hds-evidence.sqlite"
@@ -70,6 +71,7 @@ class EvidenceStore:
         self.engine = engine
         self._buffer: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         self._seq: dict[str, int] = {}
+        self._heartbeat = lease.Heartbeat(engine)
 
     @property
     def dialect(self) -> str:
@@ -106,11 +108,21 @@ class EvidenceStore:
 
     def close(self) -> None:
         self.flush()
+        self._heartbeat.stop()
         self.engine.dispose()
 
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages (no password)."""
+        url = self.engine.url
+        return (url.database or ":memory:") if self.dialect == "sqlite" else url.render_as_string(hide_password=True)
+
     # -- writing --------------------------------------------------------------------------
-    def begin_run(self, run: RunRecord) -> None:
-        with self.engine.begin() as conn:
+    def begin_run(self, run: RunRecord, exclusive: bool = False) -> None:
+        """Record a new run and take its lease (see `store.lease`): with `exclusive`, refuse
+        (`RunInProgress`) while another live run covers any of its tenants."""
+        with write_transaction(self.engine) as conn:
+            lease.acquire(conn, run.run_id, run.tenants, exclusive, self.location)
             conn.execute(
                 insert(schema.runs).values(
                     run_id=run.run_id,
@@ -127,12 +139,42 @@ class EvidenceStore:
                 )
             )
         self._seq[run.run_id] = 0
+        self._heartbeat.add(run.run_id)
+
+    def continue_run(self, run_id: str, exclusive: bool = False) -> None:
+        """Take over a run begun by a process that died (resume): take its lease, mark it running
+        again and number new results after its last stored one."""
+        r = schema.results
+        with write_transaction(self.engine) as conn:
+            tenants = conn.execute(select(schema.runs.c.tenants).where(schema.runs.c.run_id == run_id)).scalar_one()
+            lease.acquire(conn, run_id, json.loads(tenants), exclusive, self.location)
+            last = conn.execute(select(func.max(r.c.seq)).where(r.c.run_id == run_id)).scalar()
+            conn.execute(
+                update(schema.runs)
+                .where(schema.runs.c.run_id == run_id)
+                .values(status="running", finished_at=None, counts=None)
+            )
+        self._seq[run_id] = 0 if last is None else int(last) + 1
+        self._heartbeat.add(run_id)
+
+    def drop_last_check(self, run_id: str) -> None:
+        """Forget the unflushed findings of the run's last check. Called when a run is cut short:
+        the interruption may have come while that check's findings were being added, and a resume
+        re-runs every check without stored findings, so a check is stored whole or not at all."""
+        buffer = self._buffer
+        if not buffer or buffer[-1][2]["run_id"] != run_id:
+            return
+        key = _check_key(buffer[-1][2])
+        while buffer and _check_key(buffer[-1][2]) == key:
+            buffer.pop()
 
     def add(self, result: CheckResult) -> None:
         seq = self._seq[result.run_id]
         self._seq[result.run_id] = seq + 1
-        record = result.as_dict()
-        record["seq"] = seq
+        evidence = canonical_json(result.evidence)
+        activities = _list_json(result.hds_activities)
+        iso27001 = _list_json(result.iso27001)
+        duration_ms = round(result.duration_ms, 3)  # as CheckResult.as_dict() gives it
         row = {
             "run_id": result.run_id,
             "seq": seq,
@@ -144,17 +186,19 @@ class EvidenceStore:
             "resource": result.resource,
             "status": str(result.status),
             "message": result.message,
-            "evidence": canonical_json(record["evidence"]),
-            "hds_activities": canonical_json(record["hds_activities"]),
-            "iso27001": canonical_json(record["iso27001"]),
+            "evidence": evidence,
+            "hds_activities": activities,
+            "iso27001": iso27001,
             "started_at": result.started_at,
-            "duration_ms": record["duration_ms"],
+            "duration_ms": duration_ms,
             "plugin": result.plugin,
             "plugin_version": result.plugin_version,
         }
-        self._buffer.append((result.tenant, record, row))
-        if len(self._buffer) >= self.BATCH:
-            self.flush()
+        if len(self._buffer) >= self.BATCH and _check_key(self._buffer[-1][2]) != _check_key(row):
+            self.flush()  # between checks only: a check's findings are stored together (resume relies on it)
+        # The record's canonical JSON (what its hash covers) is built here, once, from the same
+        # encoded strings as the columns; only the chaining onto the head waits for the flush.
+        self._buffer.append((result.tenant, record_body(result, seq, evidence, activities, iso27001, duration_ms), row))
 
     def flush(self) -> None:
         """Chain the buffered results onto each tenant's head and insert them, atomically."""
@@ -165,23 +209,15 @@ class EvidenceStore:
             with write_transaction(self.engine) as conn:
                 tenants = {tenant for tenant, _, _ in pending}
                 lock_chains(conn, tenants)
-                heads = {tenant: self._head(conn, tenant) for tenant in tenants}
-                rows = []
-                for tenant, record, row in pending:
+                heads = _heads(conn, tenants)
+                for tenant, body, row in pending:
                     prev = heads[tenant]
-                    digest = record_hash(prev, record)
-                    heads[tenant] = digest
-                    rows.append({**row, "prev_hash": prev, "record_hash": digest})
-                conn.execute(insert(schema.results), rows)
+                    row["prev_hash"] = prev
+                    row["record_hash"] = heads[tenant] = hash_body(prev, body)
+                _insert_results(conn, [row for _, _, row in pending])
         except BaseException:
             self._buffer = pending + self._buffer  # nothing was written: keep it for a retry
             raise
-
-    @staticmethod
-    def _head(conn: Connection, tenant: str) -> str:
-        r = schema.results
-        row = conn.execute(select(r.c.record_hash).where(r.c.tenant == tenant).order_by(r.c.id.desc()).limit(1)).first()
-        return row[0] if row else GENESIS
 
     def finish_run(self, run_id: str, status: str, finished_at: str, counts: dict[str, int]) -> None:
         self.flush()
@@ -191,6 +227,8 @@ class EvidenceStore:
                 .where(schema.runs.c.run_id == run_id)
                 .values(status=status, finished_at=finished_at, counts=canonical_json(counts))
             )
+            lease.release(conn, run_id)
+        self._heartbeat.discard(run_id)
 
     # -- reading --------------------------------------------------------------------------
     @staticmethod
@@ -212,7 +250,7 @@ class EvidenceStore:
     def list_runs(self, limit: int = 20, tenant: str | None = None) -> list[RunRecord]:
         q = select(schema.runs).order_by(schema.runs.c.started_at.desc(), schema.runs.c.run_id.desc())
         with self.engine.connect() as conn:
-            runs = [self._run(row) for row in conn.execute(q)]
+            runs = lease.with_liveness(conn, [self._run(row) for row in conn.execute(q)])
         if tenant is not None:
             runs = [r for r in runs if tenant in r.tenants]
         return runs[:limit]
@@ -220,39 +258,52 @@ class EvidenceStore:
     def get_run(self, run_id: str) -> RunRecord | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(schema.runs).where(schema.runs.c.run_id == run_id)).first()
-        return self._run(row) if row else None
+            return lease.with_liveness(conn, [self._run(row)])[0] if row else None
 
     def results(self, run_id: str, tenant: str | None = None) -> Iterator[dict[str, Any]]:
-        r = schema.results
-        q = select(r).where(r.c.run_id == run_id)
-        if tenant is not None:
-            q = q.where(r.c.tenant == tenant)
-        with self.engine.connect() as conn:
-            for row in conn.execute(q.order_by(r.c.seq)):
-                yield _record(row)
+        if tenant is None:
+            rows = _stream_results(self.engine, "run_id = ?", (run_id,), "seq")
+        else:
+            rows = _stream_results(self.engine, "run_id = ? AND tenant = ?", (run_id, tenant), "seq")
+        for row in rows:
+            yield _record(row)
 
     def count_results(self, run_id: str) -> int:
         r = schema.results
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).where(r.c.run_id == run_id)).scalar_one())
 
+    def status_counts(self, run_id: str, tenant: str) -> dict[str, int]:
+        """One tenant's results in a run, by status (a run's own counts cover every tenant)."""
+        r = schema.results
+        q = select(r.c.status, func.count()).where(r.c.run_id == run_id, r.c.tenant == tenant).group_by(r.c.status)
+        with self.engine.connect() as conn:
+            return {str(status): int(n) for status, n in conn.execute(q)}
+
     def chain(self, tenant: str) -> Iterator[dict[str, Any]]:
         """A tenant's whole chain in chain order (insertion order), each record with its row id.
         Streamed: a long history is never held in memory."""
-        r = schema.results
-        q = select(r).where(r.c.tenant == tenant).order_by(r.c.id)
-        with self.engine.connect() as conn:
-            for row in conn.execution_options(yield_per=1000).execute(q):
-                yield {**_record(row), "row_id": row.id}
+        for row in _stream_results(self.engine, "tenant = ?", (tenant,), "id"):
+            record = _record(row)
+            record["row_id"] = row[0]
+            yield record
+
+    def chain_integrity(self, tenant: str) -> Iterator[dict[str, Any]]:
+        """A tenant's chain in chain order as light records: `run_id`, `seq`, `row_id`, `control`,
+        `target`, `prev_hash`, `record_hash`, and `intact` (the record still matches its hash).
+        What `verify` walks, at a tenth of the cost of hashing `chain()`'s records (see
+        `store.integrity`)."""
+        from controlplane.store.integrity import chain_integrity
+
+        return chain_integrity(self.engine, tenant)
 
     def find_record(self, tenant: str, digest: str) -> dict[str, Any] | None:
         """The tenant's record whose hash is `digest`, if any (to explain a broken link)."""
-        r = schema.results
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(r).where(r.c.tenant == tenant, r.c.record_hash == digest).order_by(r.c.id).limit(1)
-            ).first()
-        return {**_record(row), "row_id": row.id} if row else None
+        for row in _stream_results(self.engine, "tenant = ? AND record_hash = ?", (tenant, digest), "id"):
+            record = _record(row)
+            record["row_id"] = row[0]
+            return record
+        return None
 
     def tenants(self) -> list[str]:
         """Every tenant with evidence in the store."""
@@ -311,25 +362,161 @@ SEAL_COLUMNS = (
 )
 
 
-def _record(row: Any) -> dict[str, Any]:
+_LISTS: dict[tuple[Any, ...], str] = {}
+
+
+def _list_json(values: tuple[Any, ...]) -> str:
+    """Canonical JSON of a control's HDS activities or ISO IDs: a handful of distinct tuples per
+    run, encoded once each. Only tuples of plain ints and strings are remembered: both fields are
+    typed so by the catalog, and the column and the hash always share the one encoding."""
+    text = _LISTS.get(values)
+    if text is None:
+        text = canonical_json(values)
+        if len(_LISTS) < 4096 and all(type(v) is int or type(v) is str for v in values):
+            _LISTS[values] = text
+    return text
+
+
+RESULT_COLUMNS = tuple(c.name for c in schema.results.columns if c.name != "id")
+_row_values = itemgetter(*RESULT_COLUMNS)
+_POSITIONAL = {"pysqlite": "?", "psycopg": "%s"}
+"""Positional placeholder of the drivers whose executemany the batch insert calls directly."""
+_INSERT_SQL = {
+    driver: f"INSERT INTO {schema.results.name} ({', '.join(RESULT_COLUMNS)}) "
+    f"VALUES ({', '.join([mark] * len(RESULT_COLUMNS))})"
+    for driver, mark in _POSITIONAL.items()
+}
+
+
+def _insert_results(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """One executemany of the batch, rows as tuples. Why the driver's own statement: Core's
+    insert processes each row's parameters in Python, a third of the cost of storing a result."""
+    sql = _INSERT_SQL.get(conn.dialect.driver)
+    if sql is None:
+        conn.execute(insert(schema.results), rows)
+    else:
+        conn.exec_driver_sql(sql, [_row_values(row) for row in rows])
+
+
+_HEADS_SQL = (
+    "WITH t(tenant) AS (VALUES {values}) SELECT t.tenant, (SELECT r.record_hash FROM results r "
+    "WHERE r.tenant = t.tenant ORDER BY r.id DESC LIMIT 1) FROM t"
+)
+
+
+def _heads(conn: Connection, tenants: set[str]) -> dict[str, str]:
+    """Each tenant's chain head (GENESIS for a new chain) in one statement per 500 tenants rather
+    than one per tenant; each head is one seek in the (tenant, id) index, however long the chain."""
+    heads = dict.fromkeys(tenants, GENESIS)
+    mark = _POSITIONAL.get(conn.dialect.driver)
+    names = sorted(tenants)
+    for i in range(0, len(names), 500):
+        chunk = names[i : i + 500]
+        if mark is None:
+            r = schema.results
+            for tenant in chunk:
+                q = select(r.c.record_hash).where(r.c.tenant == tenant).order_by(r.c.id.desc()).limit(1)
+                head = conn.execute(q).scalar()
+                heads[tenant] = head or GENESIS
+            continue
+        sql = _HEADS_SQL.format(values=", ".join([f"({mark})"] * len(chunk)))
+        for tenant, head in conn.exec_driver_sql(sql, tuple(chunk)):
+            if head is not None:
+                heads[tenant] = head
+    return heads
+
+
+def _check_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Findings of one check share run, tenant, control, target and start time."""
+    return row["run_id"], row["tenant"], row["control"], row["target"], row["started_at"]
+
+
+_LIST_COLUMNS: dict[str, tuple[Any, ...]] = {}
+
+
+def _json_list(text: str) -> list[Any]:
+    """A stored HDS-activities or ISO-IDs column: few distinct texts, each parsed once (a fresh
+    list is returned every time, so callers may keep or change it)."""
+    parsed = _LIST_COLUMNS.get(text)
+    if parsed is None:
+        value = json.loads(text)
+        if not isinstance(value, list) or len(_LIST_COLUMNS) >= 4096:
+            return value  # type: ignore[no-any-return]
+        parsed = _LIST_COLUMNS[text] = tuple(value)
+    return list(parsed)
+
+
+def _record(row: Sequence[Any]) -> dict[str, Any]:
+    """A results row as a record. `row` holds every column in table order (a row of
+    `select(schema.results)`, or a driver tuple of `_SELECT_RESULTS`): read by position, which
+    costs a fraction of reading a Row by name."""
+    (
+        _row_id,
+        run_id,
+        seq,
+        tenant,
+        control,
+        check,
+        target_kind,
+        target,
+        resource,
+        status,
+        message,
+        evidence,
+        activities,
+        iso27001,
+        started_at,
+        duration_ms,
+        plugin,
+        plugin_version,
+        prev_hash,
+        record_hash,
+    ) = row
     return {
-        "run_id": row.run_id,
-        "seq": row.seq,
-        "tenant": row.tenant,
-        "control": row.control,
-        "check": row.check_id,
-        "target_kind": row.target_kind,
-        "target": row.target,
-        "resource": row.resource,
-        "status": row.status,
-        "message": row.message,
-        "evidence": json.loads(row.evidence),
-        "hds_activities": json.loads(row.hds_activities),
-        "iso27001": json.loads(row.iso27001),
-        "started_at": row.started_at,
-        "duration_ms": row.duration_ms,
-        "plugin": row.plugin,
-        "plugin_version": row.plugin_version,
-        "prev_hash": row.prev_hash,
-        "record_hash": row.record_hash,
+        "run_id": run_id,
+        "seq": seq,
+        "tenant": tenant,
+        "control": control,
+        "check": check,
+        "target_kind": target_kind,
+        "target": target,
+        "resource": resource,
+        "status": status,
+        "message": message,
+        "evidence": json.loads(evidence),
+        "hds_activities": _json_list(activities),
+        "iso27001": _json_list(iso27001),
+        "started_at": started_at,
+        "duration_ms": duration_ms,
+        "plugin": plugin,
+        "plugin_version": plugin_version,
+        "prev_hash": prev_hash,
+        "record_hash": record_hash,
     }
+
+
+_ALL_COLUMNS = tuple(c.name for c in schema.results.columns)
+assert _ALL_COLUMNS[0] == "id" and _ALL_COLUMNS[1:] == RESULT_COLUMNS and len(_ALL_COLUMNS) == 20, "see _record"
+_SELECT_RESULTS = f"SELECT {', '.join(_ALL_COLUMNS)} FROM {schema.results.name}"
+
+
+def _stream_results(engine: Engine, where: str, params: tuple[Any, ...], order: str) -> Iterator[Sequence[Any]]:
+    """Rows of `results` (every column, table order), streamed. On SQLite through the driver's
+    cursor, which steps as rows are fetched (flat memory) at a third of the cost of SQLAlchemy's
+    result rows; elsewhere through SQLAlchemy with `yield_per` (a server-side cursor on
+    PostgreSQL). `where` uses `?` placeholders."""
+    with engine.connect() as conn:
+        if conn.dialect.driver == "pysqlite":
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(f"{_SELECT_RESULTS} WHERE {where} ORDER BY {order}", params)
+                while batch := cursor.fetchmany(1000):
+                    yield from batch
+            finally:
+                cursor.close()
+            return
+        r = schema.results
+        names = iter(params)
+        clause = text(where.replace("?", "{}").format(*(f":p{i}" for i in range(len(params)))))
+        q = select(r).where(clause.bindparams(**{f"p{i}": next(names) for i in range(len(params))}))
+        yield from conn.execution_options(yield_per=1000).execute(q.order_by(text(order)))
