@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from controlplane.secrets import remember
+from hds_s3 import shared_clients
 from hds_s3.snapshot import Aspect
 from hds_s3.target import S3Target
 
@@ -22,7 +23,9 @@ if TYPE_CHECKING:
     from botocore.config import Config
 
 WORKERS = 8
-"""Threads collecting one target's buckets; the HTTP pool is sized to match."""
+"""Threads collecting one target's buckets."""
+POOL_CONNECTIONS = 64
+"""Connections kept per client: a client may serve many targets at once (see `shared_clients`)."""
 
 TRANSIENT_CODES = frozenset(
     {
@@ -76,7 +79,7 @@ def client_config(target: S3Target, timeout_s: float) -> Config:
         connect_timeout=connect,
         read_timeout=read,
         retries={"mode": "standard", "total_max_attempts": target.max_attempts},
-        max_pool_connections=WORKERS + 2,
+        max_pool_connections=POOL_CONNECTIONS,
         user_agent_extra="hds-controlplane",
         s3={"addressing_style": target.addressing_style},
         # S3 Control puts the account id in front of the host. Older botocore did it through the
@@ -182,14 +185,21 @@ def _web_identity_session(target: S3Target, config: Config) -> boto3.Session:
 
 
 class TargetClients:
-    """The session and its clients for one target. boto3 clients are thread-safe, sessions are
-    not: clients are created under a lock, once, then shared."""
+    """The clients for one target. boto3 clients are thread-safe, sessions are not: clients are
+    created under a lock, once, then shared — with the other targets of the run that have the
+    same identity, endpoint and settings (`shared_clients`), except for web identities."""
 
     def __init__(self, target: S3Target, timeout_s: float) -> None:
         self.target = target
         self.config = client_config(target, timeout_s)
-        self._session = build_session(target, self.config)
-        if self._session.get_credentials() is None:
+        self._settings = (target.region, target.addressing_style, target.max_attempts, _timeouts(timeout_s))
+        shared = shared_clients.identity(target)
+        self._identity, self._credentials = shared if shared is not None else (None, {})
+        if target.credentials is None or target.credentials.mode == "keys":
+            self._session = shared_clients.shared_session(_new_session)
+        else:
+            self._session = build_session(target, self.config)
+        if self._credentials.get("aws_access_key_id") is None and self._session.get_credentials() is None:
             raise RuntimeError(
                 f"no credentials for target {target.name!r}: set its credentials, or provide the SDK's default "
                 "chain (environment, instance role, web identity)"
@@ -201,21 +211,28 @@ class TargetClients:
         """The client for `service` (in `region`, for regional services such as KMS; default:
         the target's region)."""
         key = (service, region or self.target.region)
+        endpoint = self.target.endpoint_url if service == "s3" else self.target.endpoint_for(service)
+        if self._identity is not None:
+            shared_key = (*key, endpoint, self.target.ca_bundle, self._settings, self._identity)
+            return shared_clients.client(shared_key, lambda: self._new_client(service, key[1], endpoint))
         with self._lock:
             client = self._clients.get(key)
             if client is None:
-                endpoint = self.target.endpoint_url if service == "s3" else self.target.endpoint_for(service)
-                client = self._session.client(
-                    service,
-                    region_name=key[1],
-                    endpoint_url=endpoint,
-                    verify=self.target.ca_bundle or True,
-                    config=self.config,
-                )
-                if service == "s3control" and endpoint is not None:
-                    client.meta.events.register("before-sign.s3-control", keep_custom_host(endpoint))
-                self._clients[key] = client
+                client = self._clients[key] = self._new_client(service, key[1], endpoint)
             return client
+
+    def _new_client(self, service: str, region: str, endpoint: str | None) -> Any:
+        client = self._session.client(
+            service,
+            region_name=region,
+            endpoint_url=endpoint,
+            verify=self.target.ca_bundle or True,
+            config=self.config,
+            **self._credentials,
+        )
+        if service == "s3control" and endpoint is not None:
+            client.meta.events.register("before-sign.s3-control", keep_custom_host(endpoint))
+        return client
 
 
 def _reason(code: str, message: str, status: int | None) -> str:

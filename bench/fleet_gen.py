@@ -1,0 +1,241 @@
+"""The benchmark fleet: N tenants on local endpoints, half of them compliant, half not.
+
+Each tenant gets
+- two buckets on the local S3 endpoint (a data bucket logging into a log bucket), laid out with
+  `hds_s3.local_fleet`: compliant (default encryption, TLS-only policy, public access block,
+  versioning, Object Lock and a retention lifecycle on the log bucket) or not (none of it);
+- a TLS target: one of two local TLS servers (`hds_tls.local_server`), a compliant one (TLS 1.2+,
+  trusted chain, right name) or a badly configured one (self-signed, expired, wrong name, TLS 1.0
+  and a static-RSA cipher);
+- its namespaces in one shared cluster served by the local Kubernetes API server
+  (`hds_kubernetes.local_apiserver`), built like the demo's compliant and non-compliant tenants.
+
+The S3 targets model an S3-compatible HDS provider (profile `ceph`: bucket APIs only, no AWS
+account services), so every S3 request is a bucket-configuration read — what `floor.py` issues
+too. All tenants' S3 targets use one operator key (moto accepts any key while IAM is not
+enforced), referenced as `{env: ...}` like a real fleet file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from controlplane.demo_context import DemoTenant
+from hds_s3.local_endpoint import LocalCredentials, LocalS3Endpoint
+from hds_s3.local_fleet import BucketPlan, provision_buckets
+
+REGION = "eu-west-3"
+KEY_VAR, SECRET_VAR = "HDS_BENCH_S3_KEY", "HDS_BENCH_S3_SECRET"
+CREDENTIALS = LocalCredentials("123456789012", "AKIAHDSBENCHOPERATOR", "hds-bench-operator-not-a-secret")
+ACTIVITIES = [3, 4, 5, 6]
+CONTRACT = {"rpo_hours": 24, "rto_hours": 4, "log_retention_days": 365}
+
+
+@dataclass(frozen=True)
+class BenchFleet:
+    workdir: Path
+    full_config: Path
+    """Every target kind: S3, TLS and Kubernetes."""
+    s3_config: Path
+    """The same tenants with their S3 targets only: the sweep compared with the floor."""
+    tenants: tuple[str, ...]
+    buckets: tuple[str, ...]
+    env: dict[str, str]
+    s3_url: str
+
+
+class RemoteS3Endpoint(LocalS3Endpoint):
+    """`LocalS3Endpoint`'s clients (what `hds_s3.local_fleet` lays buckets out with) pointed at an
+    endpoint running in another process."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+
+
+def tenant_id(i: int) -> str:
+    return f"t{i:05d}"
+
+
+def compliant(i: int) -> bool:
+    return i % 2 == 0
+
+
+def bucket_plans(i: int) -> list[BucketPlan]:
+    p = f"{tenant_id(i)}-"
+    if compliant(i):
+        return [
+            BucketPlan(f"{p}logs", receives_logs=True, object_lock=("COMPLIANCE", 30), expire_days=400),
+            BucketPlan(f"{p}data", log_to=f"{p}logs"),
+        ]
+    return [
+        BucketPlan(f"{p}logs", receives_logs=True, encryption="none", tls_only=False, versioning=False),
+        BucketPlan(
+            f"{p}data",
+            encryption="none",
+            tls_only=False,
+            block_public_access=False,
+            versioning=False,
+            log_to=f"{p}logs",
+        ),
+    ]
+
+
+def provision_s3(url: str, tenants: int, threads: int = 8) -> list[str]:
+    """Create every tenant's buckets (in parallel: the server is the bottleneck); their names."""
+    endpoint = RemoteS3Endpoint(url)
+    plans = [bucket_plans(i) for i in range(tenants)]
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(lambda p: provision_buckets(endpoint, CREDENTIALS, p), plans))
+    return [b.name for p in plans for b in p]
+
+
+def s3_target(url: str, i: int) -> dict[str, Any]:
+    p = f"{tenant_id(i)}-"
+    return {
+        "name": "stockage-objet",
+        "provider": "ceph",
+        "endpoint_url": url,
+        "region": REGION,
+        "addressing_style": "path",
+        "allowed_regions": [REGION],
+        "credentials": {"access_key_id": {"env": KEY_VAR}, "secret_access_key": {"env": SECRET_VAR}},
+        "buckets": [{"name": f"{p}data", "roles": ["data"]}, {"name": f"{p}logs", "roles": ["log"]}],
+    }
+
+
+@contextmanager
+def tls_endpoints(workdir: Path) -> Iterator[dict[bool, dict[str, Any]]]:
+    """Two TLS servers in this process; the target entry for each (keyed by compliance)."""
+    from hds_tls.local_server import LocalCA, LocalTlsServer
+
+    ca = LocalCA(workdir / "tls")
+    name = "portail.bench.localhost"
+    good = LocalTlsServer(ca.issue("good", [name, "127.0.0.1"]), min_version="TLSv1_2")
+    bad_cert = ca.issue("bad", ["autre.localhost"], days_valid=-3, not_before_days=400, self_signed=True, key="rsa")
+    bad = LocalTlsServer(bad_cert, min_version="TLSv1", max_version="TLSv1_2", ciphers="AES128-SHA:@SECLEVEL=0")
+    with good, bad:
+        entry = {"name": "portail", "host": "127.0.0.1", "server_name": name, "ca_bundle": str(ca.ca_path)}
+        yield {True: {**entry, "port": good.port}, False: {**entry, "port": bad.port}}
+
+
+@contextmanager
+def kubernetes_cluster(workdir: Path, tenants: int) -> Iterator[dict[int, dict[str, Any]]]:
+    """One shared cluster on the local API server; each tenant's target entry."""
+    from hds_kubernetes.demo import ENCRYPTED_CLASS, PLATFORM_NS, noncompliant, platform_objects
+    from hds_kubernetes.demo import compliant as good
+    from hds_kubernetes.local_apiserver import LocalApiServer
+
+    objects = platform_objects()
+    selections: dict[int, dict[str, Any]] = {}
+    for i in range(tenants):
+        t = DemoTenant(tenant_id(i), f"Tenant {i}", "compliant" if compliant(i) else "noncompliant")
+        objs, selection = good(t) if compliant(i) else noncompliant(t, f"{tenant_id(0)}-prod")
+        objects += objs
+        selections[i] = selection
+    with LocalApiServer(objects) as server:
+        kubeconfig = server.write_kubeconfig(workdir / "kubeconfig")
+        yield {
+            i: {
+                "name": "cluster-paris",
+                "kubeconfig": str(kubeconfig),
+                "namespaces": selections[i],
+                "encrypted_storage_classes": [ENCRYPTED_CLASS],
+                "platform_namespaces": [PLATFORM_NS],
+            }
+            for i in range(tenants)
+        }
+
+
+def fleet_document(tenants: list[dict[str, Any]], workers: int) -> dict[str, Any]:
+    runtime = {"workers": workers, "collect_timeout_s": 120, "check_timeout_s": 10, "retries": 2}
+    return {"version": 1, "runtime": runtime, "tenants": tenants}
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """No anchors/aliases for repeated values: fleet files refuse YAML aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _write(path: Path, document: dict[str, Any]) -> Path:
+    path.write_text(yaml.dump(document, Dumper=_Dumper, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@contextmanager
+def bench_fleet(workdir: Path, s3_url: str, tenants: int, workers: int = 16, full: bool = True) -> Iterator[BenchFleet]:
+    """Provision the fleet and write its two fleet files; TLS and Kubernetes endpoints run (in this
+    process) until the block ends. `full=False` skips them (S3 only)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    buckets = provision_s3(s3_url, tenants)
+    with ExitStack() as stack:
+        tls = stack.enter_context(tls_endpoints(workdir)) if full else {}
+        k8s = stack.enter_context(kubernetes_cluster(workdir, tenants)) if full else {}
+        s3_only, every = [], []
+        for i in range(tenants):
+            tenant = {"id": tenant_id(i), "name": f"Tenant {i}", "activities": ACTIVITIES, "contract": CONTRACT}
+            s3_only.append({**tenant, "targets": {"s3": [s3_target(s3_url, i)]}})
+            if full:
+                targets = {"s3": [s3_target(s3_url, i)], "tls": [tls[compliant(i)]], "kubernetes": [k8s[i]]}
+                every.append({**tenant, "targets": targets})
+        s3_config = _write(workdir / "hds-s3.yaml", fleet_document(s3_only, workers))
+        full_config = _write(workdir / "hds.yaml", fleet_document(every, workers)) if full else s3_config
+        env = {KEY_VAR: CREDENTIALS.access_key_id, SECRET_VAR: CREDENTIALS.secret_access_key}
+        yield BenchFleet(
+            workdir, full_config, s3_config, tuple(tenant_id(i) for i in range(tenants)), tuple(buckets), env, s3_url
+        )
+
+
+def hdsctl_env(fleet: BenchFleet) -> dict[str, str]:
+    """The environment `hdsctl run` needs for the fleet's credential references."""
+    env = {**os.environ, **fleet.env}
+    for var in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "HDS_NOTIFY_URL", "HDS_STORE"):
+        env.pop(var, None)
+    return env
+
+
+def hdsctl() -> str:
+    """The `hdsctl` of this interpreter's environment."""
+    here = Path(sys.executable).with_name("hdsctl")
+    return str(here) if here.exists() else (shutil.which("hdsctl") or "hdsctl")
+
+
+def main() -> None:
+    """Keep a benchmark fleet up for profiling: `python bench/fleet_gen.py --tenants 100 --workdir DIR`,
+    then e.g. `env $(cat DIR/env) py-spy record -- hdsctl run -c DIR/hds-s3.yaml`; Enter stops it."""
+    import argparse
+
+    from s3_server import S3ServerProcess
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--tenants", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--s3-only", action="store_true")
+    args = parser.parse_args()
+    with (
+        S3ServerProcess() as server,
+        bench_fleet(args.workdir, server.url, args.tenants, args.workers, not args.s3_only) as f,
+    ):
+        (f.workdir / "env").write_text("".join(f"{k}={v}\n" for k, v in f.env.items()))
+        print(
+            f"fleet ready: {f.full_config} and {f.s3_config}; env in {f.workdir / 'env'}; S3 at {f.s3_url}", flush=True
+        )
+        sys.stdin.readline()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    main()
