@@ -7,7 +7,9 @@ measures, side by side in the same run:
 - floor: the same bucket reads by a plain boto3 script with the sweep's concurrency (`floor.py`);
 - S3 sweep: `hdsctl run` on the S3 targets (subprocess): wall time, requests per bucket counted
   at the server, the most any (bucket, aspect) was read, peak RSS of the hdsctl process;
-- first request: `hdsctl run --tenant` on one tenant, time from spawn to its first request;
+- first request: a sweep of one tenant (a fleet file of one tenant), time from spawning `hdsctl
+  run` to the first request the server sees; and the same with `--tenant` on the whole fleet file
+  (which is loaded and validated whole);
 - full sweep: `hdsctl run` on every target kind: wall time, checks per second, peak RSS.
 
 Prints one line; exits 1 when a target is missed: S3 sweep ≤ 1.5 × floor, one request per bucket
@@ -114,8 +116,10 @@ def measure(
             m["requests_per_bucket"] = len(per_bucket) / len(buckets)
             m["max_reads_per_aspect"] = max(Counter((r[1], r[2], r[3]) for r in per_bucket).values())
             m["ratio"] = m["s3_sweep_s"] / m["floor_s"]
-            one, requests = sweep(fleet, fleet.s3_config, server, "one", ["--tenant", fleet.tenants[0]])
+            one, requests = sweep(fleet, fleet.one_config, server, "one")
             m["first_request_s"] = min(r[0] for r in requests) - one.started if requests else float("inf")
+            one, requests = sweep(fleet, fleet.s3_config, server, "one", ["--tenant", fleet.tenants[0]])
+            m["first_request_filtered_s"] = min(r[0] for r in requests) - one.started if requests else float("inf")
             if not s3_only:
                 full, _ = sweep(fleet, fleet.full_config, server, "full")
                 c = counts(full.output)
@@ -156,7 +160,8 @@ def main() -> int:
         f"max {m['max_reads_per_aspect']:.0f} per aspect (target 1), floor {m['floor_requests']:.0f} requests; "
         f"S3 sweep {m['s3_checks']:.0f} checks ({m['s3_errors']:.0f} errors), RSS {m['s3_rss_mb']:.0f} MB; {full}"
         f"start-up {m['startup_s']:.2f}s (target <= {TARGET_STARTUP_S:g}); first request "
-        f"{m['first_request_s']:.2f}s (target <= {TARGET_FIRST_REQUEST_S:g}); peak RSS {rss:.0f} MB "
+        f"{m['first_request_s']:.2f}s (target <= {TARGET_FIRST_REQUEST_S:g}; with --tenant on the "
+        f"{args.tenants}-tenant file {m['first_request_filtered_s']:.2f}s); peak RSS {rss:.0f} MB "
         f"(target <= {TARGET_RSS_MB:g}); provisioning {m['provision_s']:.0f}s -> {'OK' if ok else 'MISSED'}"
     )
     return 0 if ok else 1

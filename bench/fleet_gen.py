@@ -35,7 +35,7 @@ from hds_s3.local_endpoint import LocalCredentials, LocalS3Endpoint
 from hds_s3.local_fleet import BucketPlan, provision_buckets
 
 REGION = "eu-west-3"
-KEY_VAR, SECRET_VAR = "HDS_BENCH_S3_KEY", "HDS_BENCH_S3_SECRET"
+KEY_VAR, SECRET_VAR = "HDS_BENCH_KEY", "HDS_BENCH_SECRET"
 CREDENTIALS = LocalCredentials("123456789012", "AKIAHDSBENCHOPERATOR", "hds-bench-operator-not-a-secret")
 ACTIVITIES = [3, 4, 5, 6]
 CONTRACT = {"rpo_hours": 24, "rto_hours": 4, "log_retention_days": 365}
@@ -48,6 +48,8 @@ class BenchFleet:
     """Every target kind: S3, TLS and Kubernetes."""
     s3_config: Path
     """The same tenants with their S3 targets only: the sweep compared with the floor."""
+    one_config: Path
+    """The first tenant alone, S3 only: a sweep of one tenant."""
     tenants: tuple[str, ...]
     buckets: tuple[str, ...]
     env: dict[str, str]
@@ -71,8 +73,11 @@ def compliant(i: int) -> bool:
     return i % 2 == 0
 
 
-def bucket_plans(i: int) -> list[BucketPlan]:
+def bucket_plans(i: int, light: bool = False) -> list[BucketPlan]:
+    """Two buckets; `light`: one bare bucket (one request to create, for fleets of 10,000)."""
     p = f"{tenant_id(i)}-"
+    if light:
+        return [BucketPlan(f"{p}data", encryption="none", tls_only=False, block_public_access=False, versioning=False)]
     if compliant(i):
         return [
             BucketPlan(f"{p}logs", receives_logs=True, object_lock=("COMPLIANCE", 30), expire_days=400),
@@ -91,26 +96,26 @@ def bucket_plans(i: int) -> list[BucketPlan]:
     ]
 
 
-def provision_s3(url: str, tenants: int, threads: int = 8) -> list[str]:
+def provision_s3(url: str, tenants: int, threads: int = 8, light: bool = False) -> list[list[str]]:
     """Create every tenant's buckets (in parallel: the server is the bottleneck); their names."""
     endpoint = RemoteS3Endpoint(url)
-    plans = [bucket_plans(i) for i in range(tenants)]
+    plans = [bucket_plans(i, light) for i in range(tenants)]
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(lambda p: provision_buckets(endpoint, CREDENTIALS, p), plans))
-    return [b.name for p in plans for b in p]
+    return [[b.name for b in p] for p in plans]
 
 
-def s3_target(url: str, i: int) -> dict[str, Any]:
-    p = f"{tenant_id(i)}-"
+def s3_target(url: str, buckets: list[str], name: str = "stockage-objet") -> dict[str, Any]:
+    roles = {"data": ["data"], "logs": ["log"]}
     return {
-        "name": "stockage-objet",
+        "name": name,
         "provider": "ceph",
         "endpoint_url": url,
         "region": REGION,
         "addressing_style": "path",
         "allowed_regions": [REGION],
         "credentials": {"access_key_id": {"env": KEY_VAR}, "secret_access_key": {"env": SECRET_VAR}},
-        "buckets": [{"name": f"{p}data", "roles": ["data"]}, {"name": f"{p}logs", "roles": ["log"]}],
+        "buckets": [{"name": b, "roles": roles[b.rsplit("-", 1)[1]]} for b in sorted(buckets)],
     }
 
 
@@ -169,32 +174,51 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[mi
         return True
 
 
-def _write(path: Path, document: dict[str, Any]) -> Path:
-    path.write_text(yaml.dump(document, Dumper=_Dumper, sort_keys=False), encoding="utf-8")
+def _write(path: Path, document: dict[str, Any], flow: bool = False) -> Path:
+    """Block style outside, flow style for small collections; `flow`: flow style throughout (one
+    line per tenant, the most compact)."""
+    text = yaml.dump(document, Dumper=_Dumper, sort_keys=False, default_flow_style=True if flow else None, width=10**6)
+    path.write_text(text, encoding="utf-8")
     return path
 
 
 @contextmanager
-def bench_fleet(workdir: Path, s3_url: str, tenants: int, workers: int = 16, full: bool = True) -> Iterator[BenchFleet]:
-    """Provision the fleet and write its two fleet files; TLS and Kubernetes endpoints run (in this
-    process) until the block ends. `full=False` skips them (S3 only)."""
+def bench_fleet(
+    workdir: Path, s3_url: str, tenants: int, workers: int = 16, full: bool = True, light: bool = False
+) -> Iterator[BenchFleet]:
+    """Provision the fleet and write its fleet files; TLS and Kubernetes endpoints run (in this
+    process) until the block ends. `full=False` skips them (S3 only); `light`: one bare bucket each."""
     workdir.mkdir(parents=True, exist_ok=True)
-    buckets = provision_s3(s3_url, tenants)
+    buckets = provision_s3(s3_url, tenants, light=light)
     with ExitStack() as stack:
         tls = stack.enter_context(tls_endpoints(workdir)) if full else {}
         k8s = stack.enter_context(kubernetes_cluster(workdir, tenants)) if full else {}
         s3_only, every = [], []
         for i in range(tenants):
             tenant = {"id": tenant_id(i), "name": f"Tenant {i}", "activities": ACTIVITIES, "contract": CONTRACT}
-            s3_only.append({**tenant, "targets": {"s3": [s3_target(s3_url, i)]}})
+            if light:  # short entries (defaults omitted): 10,000 tenants must fit the fleet file's 4 MiB limit
+                target = s3_target(s3_url, buckets[i], "s3")
+                target["buckets"] = [{"name": name} for name in buckets[i]]
+                contract = {"rpo_hours": 24, "rto_hours": 4}
+                s3_only.append({**tenant, "name": tenant_id(i), "contract": contract, "targets": {"s3": [target]}})
+                continue
+            s3_only.append({**tenant, "targets": {"s3": [s3_target(s3_url, buckets[i])]}})
             if full:
-                targets = {"s3": [s3_target(s3_url, i)], "tls": [tls[compliant(i)]], "kubernetes": [k8s[i]]}
+                targets = {"s3": [s3_target(s3_url, buckets[i])], "tls": [tls[compliant(i)]], "kubernetes": [k8s[i]]}
                 every.append({**tenant, "targets": targets})
-        s3_config = _write(workdir / "hds-s3.yaml", fleet_document(s3_only, workers))
+        s3_config = _write(workdir / "hds-s3.yaml", fleet_document(s3_only, workers), flow=light)
+        one_config = _write(workdir / "hds-one.yaml", fleet_document(s3_only[:1], workers))
         full_config = _write(workdir / "hds.yaml", fleet_document(every, workers)) if full else s3_config
         env = {KEY_VAR: CREDENTIALS.access_key_id, SECRET_VAR: CREDENTIALS.secret_access_key}
         yield BenchFleet(
-            workdir, full_config, s3_config, tuple(tenant_id(i) for i in range(tenants)), tuple(buckets), env, s3_url
+            workdir,
+            full_config,
+            s3_config,
+            one_config,
+            tuple(tenant_id(i) for i in range(tenants)),
+            tuple(b for names in buckets for b in names),
+            env,
+            s3_url,
         )
 
 
@@ -224,10 +248,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--s3-only", action="store_true")
+    parser.add_argument("--light", action="store_true", help="one bare bucket per tenant")
     args = parser.parse_args()
     with (
         S3ServerProcess() as server,
-        bench_fleet(args.workdir, server.url, args.tenants, args.workers, not args.s3_only) as f,
+        bench_fleet(args.workdir, server.url, args.tenants, args.workers, not args.s3_only, args.light) as f,
     ):
         (f.workdir / "env").write_text("".join(f"{k}={v}\n" for k, v in f.env.items()))
         print(

@@ -16,4 +16,4 @@ def test_fleet_benchmark_sweeps_a_small_fleet_reading_each_aspect_once(tmp_path)
     assert m["max_reads_per_aspect"] == 1
     assert m["s3_checks"] > 0 and m["s3_errors"] == 0
     assert m["full_checks"] > m["s3_checks"] and m["full_errors"] == 0
-    assert m["s3_rss_mb"] > 0 and m["first_request_s"] > 0
+    assert m["s3_rss_mb"] > 0 and m["first_request_s"] > 0 and m["first_request_filtered_s"] > 0
