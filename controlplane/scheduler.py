@@ -11,18 +11,19 @@ within its timeouts. Per check the overhead is a queue hand-off, not a thread.
 from __future__ import annotations
 
 import gc
+import itertools
 import queue
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from controlplane.config import RuntimeSettings
 from controlplane.errors import TransientError
-from controlplane.planning import Plan, PlannedControl, WorkUnit
+from controlplane.planning import Plan, PlannedControl, Unrunnable, WorkUnit
 from controlplane.plugin_types import CheckContext, CollectContext, TenantView
 from controlplane.plugins import PluginRegistry
 from controlplane.results import CheckResult, Finding, Status
@@ -362,8 +363,11 @@ class Scheduler:
         outcome, reason = ("error", failure.reason) if failure else ("ok", "")
         self.observer.collected(task.unit, task.collect_started, ended, outcome, reason, task.attempts)
 
-    def run(self, run_id: str, plan: Plan) -> RunStats:
-        for item in plan.unrunnable:
+    def _emit_unrunnable(self, run_id: str, items: Iterator[Unrunnable], limit: int | None = None) -> bool:
+        """Store up to `limit` (default: all) of the controls that cannot run; False when none was left."""
+        emitted = False
+        for item in itertools.islice(items, limit):
+            emitted = True
             status = Status.error if item.is_error else Status.not_applicable
             result = self._result(
                 run_id, None, item.planned, item.tenant.id, Finding(status, item.reason), _now_iso(), 0.0
@@ -372,6 +376,9 @@ class Scheduler:
             if self.observer is not None:
                 now = time.monotonic()
                 self.observer.checked([result], now, now, executed=False)
+        return emitted
+
+    def run(self, run_id: str, plan: Plan) -> RunStats:
         pending = len(plan.units)
         for unit in plan.units:
             self._tasks.put(_Task(unit))
@@ -381,6 +388,9 @@ class Scheduler:
         # happens every EXPIRY_SWEEP_S and whenever no event is waiting, and the sink is flushed
         # when idle at most every FLUSH_INTERVAL_S (a batch per flush, not a transaction per event).
         next_sweep = last_flush = time.monotonic()
+        # Controls that cannot run are stored while the coordinator waits for the workers: at
+        # 10,000 tenants they are a few hundred thousand results, seconds no request should wait for.
+        unrunnable = iter(plan.unrunnable)
         # Everything alive now (the fleet, the plan) lives until the run ends: keep it out of the
         # cyclic collector's reach, or each full collection walks the whole fleet again (a third of
         # the run's time at 10,000 tenants).
@@ -396,6 +406,11 @@ class Scheduler:
                     _worker, kind, payload = self._events.get_nowait()
                 except queue.Empty:
                     now = time.monotonic()
+                    if self._emit_unrunnable(run_id, unrunnable, 256):
+                        if now >= next_sweep:
+                            pending -= self._expire(run_id, now)
+                            next_sweep = now + EXPIRY_SWEEP_S
+                        continue
                     if now - last_flush >= FLUSH_INTERVAL_S:
                         self.sink.flush()
                         last_flush = now
@@ -428,6 +443,7 @@ class Scheduler:
                 if now >= next_sweep:
                     pending -= self._expire(run_id, now)
                     next_sweep = now + EXPIRY_SWEEP_S
+            self._emit_unrunnable(run_id, unrunnable)
             self.sink.flush()
         finally:
             # Interrupted (an exception, Ctrl-C): no flush here, the caller decides what to keep

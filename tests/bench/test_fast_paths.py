@@ -174,3 +174,15 @@ def test_integrity_check_accepts_reformatted_json_and_catches_changed_content(st
         assert [i for i, ok in intact.items() if not ok] == [ids[5], ids[8]]
     finally:
         store.close()
+
+
+def test_one_tenants_results_of_a_run_are_that_tenants_rows_in_order(store_location):
+    store = filled_store(store_location, 60)
+    try:
+        every = list(store.results("run-1"))
+        assert [r["seq"] for r in every] == list(range(60))
+        for tenant in store.tenants():
+            mine = list(store.results("run-1", tenant))
+            assert mine == [r for r in every if r["tenant"] == tenant]
+    finally:
+        store.close()
