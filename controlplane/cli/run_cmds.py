@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import signal
@@ -141,11 +142,10 @@ def _print_drift(report: Any) -> None:
         f"{totals['still_failing']} still failing, {totals['unverified']} unverified"
         + (f" (first run for {len(first)} tenant{'s' if len(first) > 1 else ''})" if first else "")
     )
-    rows = [
+    rows = (
         [t.tenant, i.control, i.target, i.resource, i.status, i.message] for t in report.tenants for i in t.new_failures
-    ]
-    if rows:
-        table("New failures", ["Tenant", "Control", "Target", "Resource", "Status", "Message"], rows)
+    )
+    _failure_table("New failures", rows, f"`hdsctl runs show {report.run_id} --format json` lists every result")
 
 
 def _notify(store: Any, report: Any, prepared: Any, url: str, timeout_s: float, fmt: str) -> None:
@@ -413,10 +413,23 @@ def show_run(run_id: str, store: str, tenant: str | None, fmt: str) -> None:
 
 
 def _print_findings(store: Any, run_id: str, tenant: str | None) -> None:
-    rows = [
+    rows = (
         [r["tenant"], r["control"], r["target"], r["resource"], r["status"], r["message"]]
         for r in store.results(run_id, tenant)
         if r["status"] in ("fail", "error")
-    ]
-    if rows:
-        table("Failures and errors", ["Tenant", "Control", "Target", "Resource", "Status", "Message"], rows)
+    )
+    _failure_table("Failures and errors", rows, "`--format json` lists them all")
+
+
+MAX_TABLE_ROWS = 100
+"""A first run of 10,000 tenants has tens of thousands of failures: a table is for reading, the
+JSON output (and the store) for everything; rendering them all cost 67 MB and seconds."""
+
+
+def _failure_table(title: str, rows: Iterator[list[str]], hint: str) -> None:
+    shown = list(itertools.islice(rows, MAX_TABLE_ROWS))
+    if shown:
+        table(title, ["Tenant", "Control", "Target", "Resource", "Status", "Message"], shown)
+    more = sum(1 for _ in rows)
+    if more:
+        click.echo(f"… and {more} more ({hint})")
