@@ -5,7 +5,9 @@ The store is filled through the store's own batch path (`EvidenceStore.add` + `f
 JSON, hash chaining, executemany) with realistic S3-like evidence, spread over tenants and runs;
 each (run, tenant) is sealed. Prints one line; exits 1 below 100,000 records/s.
 
-Usage: python bench/evidence.py [--records 1000000] [--tenants 100] [--runs 10] [--store PATH]
+Usage: python bench/evidence.py [--records 1000000] [--tenants 100] [--runs 10] [--store PATH] [--jobs N]
+The store is verified twice, side by side: in one process, then as `hdsctl evidence verify` does
+(tenants in parallel processes on a large store); the verdicts must be identical.
 (--store keeps the filled store for another measurement: an existing file is verified as is.)
 """
 
@@ -82,6 +84,7 @@ def main() -> int:
     parser.add_argument("--tenants", type=int, default=100)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--store", type=Path, help="keep (or reuse) the filled store at this path")
+    parser.add_argument("--jobs", type=int, help="verification processes (default: as hdsctl evidence verify)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as d:
         path = args.store or Path(d) / "evidence.sqlite"
@@ -95,18 +98,23 @@ def main() -> int:
             store.close()
         store = EvidenceStore.open(str(path), create=False)
         t1 = time.perf_counter()
-        verification = verify_store(store)
+        serial = verify_store(store, jobs=1)
+        t_serial = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        verification = verify_store(store, location=str(path), jobs=args.jobs)
         t_verify = time.perf_counter() - t1
         store.close()
     records = sum(t.records for t in verification.tenants)
     rate = records / t_verify
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    ok = verification.ok and rate >= TARGET_RECORDS_PER_S
+    same = serial.as_dict() == verification.as_dict()
+    ok = verification.ok and same and rate >= TARGET_RECORDS_PER_S
     print(
         f"evidence: {records} records, {len(verification.tenants)} tenants, "
         f"{sum(len(t.sealed_runs) for t in verification.tenants)} seals, "
         f"fill {t_fill:.1f}s ({records / t_fill if t_fill else 0:,.0f} records/s), verify {t_verify:.1f}s, "
-        f"{rate:,.0f} records/s (target >= {TARGET_RECORDS_PER_S:,.0f}), intact={verification.ok}, "
+        f"{rate:,.0f} records/s (target >= {TARGET_RECORDS_PER_S:,.0f}; one process: {t_serial:.1f}s, "
+        f"{records / t_serial:,.0f} records/s), same verdict={same}, intact={verification.ok}, "
         f"peak RSS {rss_mb:.0f} MB -> {'OK' if ok else 'MISSED'}"
     )
     return 0 if ok else 1

@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fleet_gen import CREDENTIALS, REGION, BenchFleet, bench_fleet, hdsctl, hdsctl_env
+from fleet_gen import CREDENTIALS, REGION, BenchFleet, bench_fleet, compile_bytecode, hdsctl, hdsctl_env
 from floor import floor_reads
 from s3_server import S3ServerProcess
 
@@ -136,6 +136,7 @@ def main() -> int:
     parser.add_argument("--s3-only", action="store_true", help="no TLS/Kubernetes targets, no full sweep")
     parser.add_argument("--workdir", type=Path, help="keep the fleet, stores and outputs here")
     args = parser.parse_args()
+    compile_bytecode()
     with tempfile.TemporaryDirectory() as d:
         m = measure(args.tenants, args.workers, args.repeat, args.s3_only, args.workdir or Path(d))
     rss = max(m["s3_rss_mb"], m.get("full_rss_mb", 0.0))

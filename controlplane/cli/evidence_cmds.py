@@ -94,8 +94,15 @@ def seal(store: str, run_id: str, key: str, fmt: str) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Pin the signer: every finished run must carry a seal made with this key.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1, max=64),
+    help="Processes verifying tenants side by side (default: one per core on large stores).",
+)
 @FORMAT_OPTION
-def verify(store: str, tenant: str | None, run_id: str | None, public_key: Path | None, fmt: str) -> None:
+def verify(
+    store: str, tenant: str | None, run_id: str | None, public_key: Path | None, jobs: int | None, fmt: str
+) -> None:
     """Check every record against its hash, every link of each tenant's chain, and every seal;
     name the first bad record or seal. Exit code 0 intact, 1 tampered, 2 bad input."""
     from controlplane.evidence import load_public_key, verify_store
@@ -103,7 +110,7 @@ def verify(store: str, tenant: str | None, run_id: str | None, public_key: Path 
     pinned = load_public_key(public_key) if public_key else None
     s = _open(store)
     try:
-        result = verify_store(s, tenant, run_id, pinned)
+        result = verify_store(s, tenant, run_id, pinned, location=store, jobs=jobs)
     finally:
         s.close()
     if fmt == "json":

@@ -224,8 +224,14 @@ def verify_store(
     run_id: str | None = None,
     public_key: Ed25519PublicKey | None = None,
     max_problems: int = 20,
+    *,
+    location: str | None = None,
+    jobs: int | None = None,
 ) -> Verification:
-    """Verify the chains (and seals) of one tenant, the tenants of one run, or every tenant."""
+    """Verify the chains (and seals) of one tenant, the tenants of one run, or every tenant.
+    With `location` (the store as given to `EvidenceStore.open`), several tenants are verified
+    in parallel processes when the store is large enough to gain from it (`jobs`: how many;
+    default one per core, see `parallel.choose_jobs`); the outcome is the same."""
     known = set(store.tenants()) | {s["tenant"] for s in store.seals(tenant, run_id)}
     if run_id is not None:
         run = store.get_run(run_id)
@@ -241,4 +247,11 @@ def verify_store(
     else:
         scope = sorted(known)
     pinned = key_id(public_key) if public_key is not None else None
+    if location is not None and len(scope) > 1 and jobs != 1:
+        from controlplane.evidence.parallel import choose_jobs, verify_tenants_in_processes
+
+        processes = choose_jobs(store.count_records(), len(scope), jobs)
+        if processes > 1:
+            found = verify_tenants_in_processes(location, scope, run_id, public_key, max_problems, processes)
+            return Verification(found, pinned)
     return Verification([verify_tenant(store, t, run_id, public_key, max_problems) for t in scope], pinned)

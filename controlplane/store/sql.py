@@ -277,6 +277,11 @@ class EvidenceStore:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).where(r.c.run_id == run_id)).scalar_one())
 
+    def count_records(self) -> int:
+        """Every record of every tenant: how much work a whole-store verification is."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(schema.results)).scalar_one())
+
     def status_counts(self, run_id: str, tenant: str) -> dict[str, int]:
         """One tenant's results in a run, by status (a run's own counts cover every tenant)."""
         r = schema.results
