@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,3 +104,33 @@ def build_registry(load_entrypoints: bool = True, extra_plugins: Iterable[tuple[
     for _plugin_name, files in _each_impl(pm, "hds_catalog_files"):
         reg.catalog_files.extend(Path(f) for f in files)
     return reg
+
+
+OWN_DISTRIBUTION = "hds-controlplane"
+"""The distribution of the core and the built-in plugins, whose controls are all in the built-in
+catalog (they implement no `hds_catalog_files`: tests/core/test_plugin_catalogs.py holds them to it)."""
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def outside_catalog_files() -> list[Path]:
+    """The control files that plugins add to the catalog, importing only the plugins of other
+    distributions. Why: reading the catalog (`hdsctl controls list`, `show`) needs no check or
+    collector, and importing the built-in plugins (TLS, S3, Kubernetes, backups) is half the
+    command's start-up."""
+    from importlib.metadata import entry_points
+
+    outside = [
+        ep
+        for ep in entry_points(group=hookspecs.ENTRY_POINT_GROUP)
+        if ep.dist is None or _normalized(ep.dist.name) != OWN_DISTRIBUTION
+    ]
+    if not outside:
+        return []
+    pm = new_plugin_manager()
+    for ep in outside:
+        if pm.get_plugin(ep.name) is None and not pm.is_blocked(ep.name):
+            pm.register(ep.load(), name=ep.name)
+    return [Path(f) for _name, files in _each_impl(pm, "hds_catalog_files") for f in files]

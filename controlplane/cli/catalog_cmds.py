@@ -13,10 +13,10 @@ from controlplane.errors import InputError
 
 def _catalog() -> Catalog:
     # Plugins may add catalog files, but loading them costs imports; the catalog commands
-    # only load plugins when some outside plugin is installed (entry points are cheap to list).
-    from controlplane.plugins import build_registry
+    # only load plugins of other distributions (entry points are cheap to list).
+    from controlplane.plugins import outside_catalog_files
 
-    return load_catalog(build_registry().catalog_files)
+    return load_catalog(outside_catalog_files())
 
 
 def control_json(c: Control, catalog: Catalog, full: bool = False) -> dict[str, Any]:
