@@ -7,6 +7,7 @@ so API calls grow with resources, not with controls × resources.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,3 +77,36 @@ class CheckSpec:
     func: CheckFunction
     description: str = ""
     plugin: str = field(default="", compare=False)
+
+
+class Deferred:
+    """A plugin function imported on its first call, for `TargetKind.collect` and
+    `CheckSpec.func`. Why: every `hdsctl` command builds the registry, and importing each
+    plugin's collectors and checks (SDK glue, certificate parsing, archive handling) is most
+    of its start-up; a run then imports only the plugins its fleet uses. A wrong reference
+    fails on the call, which the scheduler reports as an ERROR result, never a PASS; the
+    plugin's tests should `resolve()` every reference."""
+
+    __slots__ = ("_func", "module", "name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.name = name
+        self._func: Callable[..., Any] | None = None
+
+    def resolve(self) -> Callable[..., Any]:
+        func = self._func
+        if func is None:  # two threads may both import: the import system makes that safe
+            func = self._func = getattr(importlib.import_module(self.module), self.name)
+        return func
+
+    def __call__(self, *args: Any) -> Any:
+        return (self._func or self.resolve())(*args)
+
+    def __repr__(self) -> str:
+        return f"Deferred({self.module}.{self.name})"
+
+
+def deferred(module: str, name: str) -> Deferred:
+    """`module.name`, imported when first called (see `Deferred`)."""
+    return Deferred(module, name)

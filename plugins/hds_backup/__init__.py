@@ -18,10 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from controlplane.hookspecs import hookimpl
-from controlplane.plugin_types import CheckSpec, TargetKind
-from hds_backup import checks, checks_restore, pg_checks
-from hds_backup.collect import collect_backup
-from hds_backup.pg_collect import collect_postgresql
+from controlplane.plugin_types import CheckSpec, TargetKind, deferred
 from hds_backup.pg_target import PostgresTarget
 from hds_backup.target import BackupTarget
 
@@ -34,26 +31,73 @@ __version__ = "0.1.0"
 @hookimpl
 def hds_target_kinds() -> list[TargetKind]:
     return [
-        TargetKind("backup", BackupTarget, collect_backup, "Backup sets in an S3-compatible bucket, restore-tested"),
-        TargetKind("postgresql", PostgresTarget, collect_postgresql, "PostgreSQL server, live configuration"),
+        TargetKind(
+            "backup",
+            BackupTarget,
+            deferred("hds_backup.collect", "collect_backup"),
+            "Backup sets in an S3-compatible bucket, restore-tested",
+        ),
+        TargetKind(
+            "postgresql",
+            PostgresTarget,
+            deferred("hds_backup.pg_collect", "collect_postgresql"),
+            "PostgreSQL server, live configuration",
+        ),
     ]
 
 
 @hookimpl
 def hds_checks() -> list[CheckSpec]:
     return [
-        CheckSpec("backup.freshness", "backup", checks.freshness, "newest backup within the RPO"),
-        CheckSpec("backup.off_site", "backup", checks.off_site, "copy on another site, in the EEA"),
-        CheckSpec("backup.immutability", "backup", checks.immutability, "copy cannot be deleted during retention"),
-        CheckSpec("backup.encryption", "backup", checks.encryption, "backup objects encrypted at rest"),
         CheckSpec(
-            "backup.restore_integrity", "backup", checks_restore.restore_integrity, "restores, equal to manifest"
+            "backup.freshness", "backup", deferred("hds_backup.checks", "freshness"), "newest backup within the RPO"
         ),
-        CheckSpec("backup.restore_time", "backup", checks_restore.restore_time, "restores within the RTO"),
-        CheckSpec("postgresql.ssl", "postgresql", pg_checks.ssl_enabled, "TLS on"),
-        CheckSpec("postgresql.password_encryption", "postgresql", pg_checks.password_encryption, "SCRAM passwords"),
-        CheckSpec("postgresql.connection_logging", "postgresql", pg_checks.connection_logging, "connections logged"),
-        CheckSpec("postgresql.streaming_replica", "postgresql", pg_checks.streaming_replica, "streaming replica"),
+        CheckSpec(
+            "backup.off_site", "backup", deferred("hds_backup.checks", "off_site"), "copy on another site, in the EEA"
+        ),
+        CheckSpec(
+            "backup.immutability",
+            "backup",
+            deferred("hds_backup.checks", "immutability"),
+            "copy cannot be deleted during retention",
+        ),
+        CheckSpec(
+            "backup.encryption",
+            "backup",
+            deferred("hds_backup.checks", "encryption"),
+            "backup objects encrypted at rest",
+        ),
+        CheckSpec(
+            "backup.restore_integrity",
+            "backup",
+            deferred("hds_backup.checks_restore", "restore_integrity"),
+            "restores, equal to manifest",
+        ),
+        CheckSpec(
+            "backup.restore_time",
+            "backup",
+            deferred("hds_backup.checks_restore", "restore_time"),
+            "restores within the RTO",
+        ),
+        CheckSpec("postgresql.ssl", "postgresql", deferred("hds_backup.pg_checks", "ssl_enabled"), "TLS on"),
+        CheckSpec(
+            "postgresql.password_encryption",
+            "postgresql",
+            deferred("hds_backup.pg_checks", "password_encryption"),
+            "SCRAM passwords",
+        ),
+        CheckSpec(
+            "postgresql.connection_logging",
+            "postgresql",
+            deferred("hds_backup.pg_checks", "connection_logging"),
+            "connections logged",
+        ),
+        CheckSpec(
+            "postgresql.streaming_replica",
+            "postgresql",
+            deferred("hds_backup.pg_checks", "streaming_replica"),
+            "streaming replica",
+        ),
     ]
 
 

@@ -8,12 +8,10 @@ namespaces of it. Registered through the `hds.plugins` entry point like any outs
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from controlplane.hookspecs import hookimpl
-from controlplane.plugin_types import CheckSpec, TargetKind
+from controlplane.plugin_types import CheckSpec, Deferred, TargetKind, deferred
 from hds_kubernetes.target import KubernetesTarget
 
 if TYPE_CHECKING:
@@ -24,16 +22,10 @@ __version__ = "0.1.0"
 KIND = "kubernetes"
 
 
-def _deferred(module: str, name: str) -> Callable[..., Any]:
+def _deferred(module: str, name: str) -> Deferred:
     """`hds_kubernetes.<module>.<name>`, imported on first call: building the registry (every
     `hdsctl` command) then costs only the target model, not the collector and the checks."""
-
-    def call(*args: Any) -> Any:
-        return getattr(importlib.import_module(f"hds_kubernetes.{module}"), name)(*args)
-
-    call.__name__ = call.__qualname__ = name
-    call.__doc__ = f"Deferred hds_kubernetes.{module}.{name}."
-    return call
+    return deferred(f"hds_kubernetes.{module}", name)
 
 
 CHECKS: list[tuple[str, str, str]] = [

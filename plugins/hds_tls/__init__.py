@@ -5,30 +5,48 @@ Registered through the `hds.plugins` entry point like any outside plugin.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from controlplane.hookspecs import hookimpl
-from controlplane.plugin_types import CheckSpec, TargetKind
-from hds_tls import checks
-from hds_tls.collect import collect_tls
-from hds_tls.demo import demo_setup
+from controlplane.plugin_types import CheckSpec, TargetKind, deferred
 from hds_tls.target import TlsTarget
+
+if TYPE_CHECKING:
+    from controlplane.demo_context import DemoContext
 
 __version__ = "0.1.0"
 
 
 @hookimpl
 def hds_target_kinds() -> list[TargetKind]:
-    return [TargetKind("tls", TlsTarget, collect_tls, "TLS endpoint (host:port), real handshakes")]
+    return [
+        TargetKind(
+            "tls", TlsTarget, deferred("hds_tls.collect", "collect_tls"), "TLS endpoint (host:port), real handshakes"
+        )
+    ]
 
 
 @hookimpl
 def hds_checks() -> list[CheckSpec]:
     return [
-        CheckSpec("tls.protocol_version", "tls", checks.protocol_version, "TLS 1.2+ only"),
-        CheckSpec("tls.certificate_chain", "tls", checks.certificate_chain, "trusted chain, strong key"),
-        CheckSpec("tls.hostname_match", "tls", checks.hostname_match, "SANs cover the service name"),
-        CheckSpec("tls.certificate_expiry", "tls", checks.certificate_expiry, "not expiring soon"),
-        CheckSpec("tls.cipher_strength", "tls", checks.cipher_strength, "no weak cipher negotiated"),
+        CheckSpec("tls.protocol_version", "tls", deferred("hds_tls.checks", "protocol_version"), "TLS 1.2+ only"),
+        CheckSpec(
+            "tls.certificate_chain", "tls", deferred("hds_tls.checks", "certificate_chain"), "trusted chain, strong key"
+        ),
+        CheckSpec(
+            "tls.hostname_match", "tls", deferred("hds_tls.checks", "hostname_match"), "SANs cover the service name"
+        ),
+        CheckSpec(
+            "tls.certificate_expiry", "tls", deferred("hds_tls.checks", "certificate_expiry"), "not expiring soon"
+        ),
+        CheckSpec(
+            "tls.cipher_strength", "tls", deferred("hds_tls.checks", "cipher_strength"), "no weak cipher negotiated"
+        ),
     ]
 
 
-hds_demo_setup = hookimpl(demo_setup)
+@hookimpl
+def hds_demo_setup(ctx: DemoContext) -> None:
+    from hds_tls.demo import demo_setup  # local CA and TLS servers load only for `hdsctl demo`
+
+    demo_setup(ctx)
