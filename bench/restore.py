@@ -5,7 +5,9 @@ of the same object (download + SHA-256), both streaming from the local S3 endpoi
 Builds a tar archive of `--size-mib` MiB (default 1024) in `--files` files, writes its manifest
 with `hds_backup.manifest_build`, uploads it to the S3 endpoint (its own process, `s3_server.py`),
 then runs the floor and the restore test alternately, each in a child process (its peak RSS from
-wait4), `--repeat` times, keeping the best of each. Prints one line; exits 1 when the restore test
+wait4), `--repeat` times, keeping the best of each. Prints a line (and the runs, with the CPU
+seconds of the best ones: the restore hashes every byte twice and writes it, on a 2-core machine
+shared with the S3 server, so its wall time follows the CPU it gets); exits 1 when the restore test
 does not verify, runs below 80 % of the floor's throughput, or its memory grows with the artefact
 (peak RSS above 256 MB for a 1 GiB artefact: streaming, not buffering).
 
@@ -18,6 +20,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import tarfile
@@ -61,13 +64,20 @@ def upload(url: str, archive: Path) -> None:
 def floor_child(url: str) -> dict[str, object]:
     """Plain boto3: GetObject, read the stream in 1 MiB chunks, SHA-256."""
     s3 = RemoteS3Endpoint(url).client("s3", CREDENTIALS, REGION)
-    start = time.perf_counter()
+    cpu, start = _cpu(), time.perf_counter()
     body = s3.get_object(Bucket=BUCKET, Key=KEY)["Body"]
     digest, size = hashlib.sha256(), 0
     while chunk := body.read(CHUNK):
         digest.update(chunk)
         size += len(chunk)
-    return {"seconds": time.perf_counter() - start, "bytes": size, "sha256": digest.hexdigest(), "status": "read"}
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "cpu_s": _cpu() - cpu, "bytes": size, "sha256": digest.hexdigest(), "status": "read"}
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system, all threads) of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def restore_child(url: str, manifest_path: Path, scratch: Path) -> dict[str, object]:
@@ -97,10 +107,16 @@ def restore_child(url: str, manifest_path: Path, scratch: Path) -> dict[str, obj
     manifest = BackupManifest.loads(manifest_path.read_bytes(), str(manifest_path))
     spec = BackupSet(name="fichiers", prefix="fichiers/", format="tar", restore=RestoreSpec(scratch_dir=str(scratch)))
     stored = StoredObject(KEY, manifest.artefact.size, manifest.created_at)
-    start = time.perf_counter()
+    cpu, start = _cpu(), time.perf_counter()
     outcome = restore_test(lambda: get_body(s3, BUCKET, stored), spec, manifest, time.monotonic() + 3600)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "bytes": manifest.artefact.size, "status": outcome.status, "message": outcome.message}
+    return {
+        "seconds": seconds,
+        "cpu_s": _cpu() - cpu,
+        "bytes": manifest.artefact.size,
+        "status": outcome.status,
+        "message": outcome.message,
+    }
 
 
 def run_child(args: list[str]) -> tuple[dict[str, object], float]:
@@ -148,6 +164,11 @@ def measure(size_mib: int, files: int, repeat: int, workdir: Path) -> dict[str, 
         status=str(restore["status"]),
         message=str(restore.get("message", "")),
         floor_sha_ok=str(floor["sha256"] == manifest.artefact.sha256),
+        runs=" ".join(
+            f"{float(f['seconds']):.2f}/{float(r['seconds']):.2f}"
+            for (f, _), (r, _) in zip(floors, restores, strict=True)
+        ),
+        cpu=f"{float(floor['cpu_s']):.2f}/{float(restore['cpu_s']):.2f}",
     )
     m["ratio"] = float(m["floor_s"]) / float(m["restore_s"])
     return m
@@ -178,6 +199,7 @@ def main() -> int:
         f"{float(m['restore_rss_mb']):.0f} MB, floor {float(m['floor_rss_mb']):.0f} MB (target <= {TARGET_RSS_MB:g}) "
         f"-> {'OK' if ok else 'MISSED'}"
     )
+    print(f"  runs (floor/restore, s): {m['runs']}; CPU of the best runs (floor/restore, s): {m['cpu']}")
     return 0 if ok else 1
 
 

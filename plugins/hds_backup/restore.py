@@ -2,6 +2,9 @@
 decompressing it on the way), verify it against its manifest, restore it into scratch space,
 compare the restored content with the manifest, and time every step.
 
+A file archive is downloaded and hashed in a thread of its own (`download`) while this thread
+extracts, hashes and writes the files: the two SHA-256 passes run on two cores.
+
 The outcome says what a recovery would have given: `verified`, `failed` (with the problems), or
 `timeout`/`error` when the test itself could not finish. Scratch space is always cleaned up, and
 leftovers of killed runs are swept before a new test starts (see `scratch`).
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from controlplane.secrets import SecretResolutionError, redact
+from hds_backup.download import BackgroundDownload
 from hds_backup.manifest import BackupManifest, TableDigest
 from hds_backup.pg_tools import ConnectionSettingsError, Conninfo
 from hds_backup.restore_pg import restore_and_digest, write_plain_sql
@@ -24,11 +28,13 @@ from hds_backup.restore_tar import UnsafeMember, compare, extract_archive
 from hds_backup.scratch import scratch_dir
 from hds_backup.snapshot import RestoreOutcome, Timings
 from hds_backup.streams import (
+    ChunkStream,
     DeadlineExceeded,
     HashingReader,
     Readable,
     SizeLimitExceeded,
     copy_limited,
+    decompressed_stream,
     decompressing_reader,
     decompression_errors,
 )
@@ -105,7 +111,7 @@ def _summary(backup_set: BackupSet, progress: _Progress) -> str:
     )
 
 
-def _artefact_problems(raw: HashingReader, manifest: BackupManifest) -> list[str]:
+def _artefact_problems(raw: HashingReader | BackgroundDownload, manifest: BackupManifest) -> list[str]:
     problems = []
     if raw.sha256 != manifest.artefact.sha256:
         problems.append(
@@ -222,20 +228,20 @@ def _tar(
 ) -> list[str]:
     import tarfile
 
-    raw = HashingReader(open_body(), deadline)
-    data, compression = decompressing_reader(raw, backup_set.compression)
     root = scratch / "files"
     root.mkdir(mode=0o700)
-    try:
-        content = extract_archive(data, root, backup_set.restore.max_bytes)
-    except UnsafeMember as exc:
-        return [f"archive member refused: {exc}"]
-    except SizeLimitExceeded as exc:
-        return [str(exc)]
-    except (tarfile.TarError, *decompression_errors()) as exc:
+    with BackgroundDownload(open_body(), deadline) as raw:
+        data, compression = decompressed_stream(ChunkStream(raw.next_chunk), backup_set.compression)
+        try:
+            content = extract_archive(data, root, backup_set.restore.max_bytes)
+        except UnsafeMember as exc:
+            return [f"archive member refused: {exc}"]
+        except SizeLimitExceeded as exc:
+            return [str(exc)]
+        except (tarfile.TarError, *decompression_errors()) as exc:
+            raw.drain()
+            return [*_artefact_problems(raw, manifest), f"the archive is unreadable: {exc}"]
         raw.drain()
-        return [*_artefact_problems(raw, manifest), f"the archive is unreadable: {exc}"]
-    raw.drain()
     progress.download_s = time.monotonic() - progress.started
     progress.completed = True
     progress.details.update(sha256=raw.sha256, size=raw.size, compression=compression)

@@ -5,21 +5,23 @@ Nothing may land outside the scratch directory, whatever the archive says: membe
 absolute path, `..`, a NUL byte, a symlink or hardlink pointing outside, a device, FIFO or other
 special file are refused and the restore stops. Files are created with O_EXCL|O_NOFOLLOW under
 parents that resolve inside the directory, so a link planted by an earlier member cannot redirect
-a later write. Each file is hashed while written; memory stays flat.
+a later write. Each file is hashed while written (never read back); memory stays flat.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import posixpath
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from hds_backup.manifest import FileDigest, LinkEntry
-from hds_backup.streams import CHUNK, SizeLimitExceeded
+from hds_backup.streams import CHUNK, ChunkStream, SizeLimitExceeded
 
 MAX_REPORTED = 20
 
@@ -68,22 +70,54 @@ def _parent(root: Path, rel: str) -> Path:
     return current
 
 
-def _write_file(tar: tarfile.TarFile, member: tarfile.TarInfo, root: Path, rel: str, budget: int) -> FileDigest:
+Piece = list[memoryview]
+
+
+def _member_data(tar: tarfile.TarFile, stream: ChunkStream, member: tarfile.TarInfo, rel: str) -> Iterator[Piece]:
+    """The member's content in pieces of CHUNK bytes (the last one shorter), each piece complete
+    before it is handed out, as tarfile's own reader does (a truncated member raises before its
+    last piece counts against the budget). A plain member's pieces are views of the downloaded
+    chunks (no copy); a sparse member is read through tarfile."""
+    if member.issparse():
+        source = tar.extractfile(member)
+        if source is None:
+            raise UnsafeMember(f"member {rel[:200]!r} has no readable content")
+        while chunk := source.read(CHUNK):
+            yield [memoryview(chunk)]
+        return
+    stream.seek(member.offset_data)
+    left = member.size
+    while left:
+        want = min(left, CHUNK)
+        piece = []
+        while want:
+            view = stream.view(want)
+            if not view:
+                raise tarfile.ReadError("unexpected end of data")  # what tarfile's own reader says
+            piece.append(view)
+            want -= len(view)
+        left -= CHUNK if left > CHUNK else left
+        yield piece
+
+
+def _write_file(data: Iterator[Piece], root: Path, rel: str, budget: int) -> FileDigest:
+    """Write one member, hashing the bytes as they are written (never read back from disk)."""
     parent = _parent(root, rel)
     dest = parent / rel.rsplit("/", 1)[-1]
-    source = tar.extractfile(member)
-    if source is None:
-        raise UnsafeMember(f"member {rel[:200]!r} has no readable content")
     digest = hashlib.sha256()
     size = 0
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        while chunk := source.read(CHUNK):
-            size += len(chunk)
+    try:
+        for piece in data:
+            size += sum(map(len, piece))
             if size > budget:
                 raise SizeLimitExceeded("the restored files exceed max_bytes")
-            digest.update(chunk)
-            out.write(chunk)
+            for view in piece:
+                digest.update(view)
+                while view:
+                    view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
     return FileDigest(path=rel, size=size, sha256=digest.hexdigest())
 
 
@@ -113,11 +147,18 @@ def _link(member: tarfile.TarInfo, root: Path, rel: str, content: TarContent) ->
     return LinkEntry(path=rel, target=source_rel, type="hardlink")
 
 
-def extract_archive(stream: BinaryIO, root: Path | None, max_bytes: int) -> TarContent:
+def extract_archive(stream: ChunkStream | BinaryIO, root: Path | None, max_bytes: int) -> TarContent:
     """Walk the archive once. With `root`, restore into it; without, only hash (to write a
-    manifest). Raises UnsafeMember, SizeLimitExceeded, tarfile.TarError."""
+    manifest). Raises UnsafeMember, SizeLimitExceeded, tarfile.TarError.
+
+    tarfile parses every header (pax, GNU long names, sparse maps: its rules, its errors) from a
+    forward-only stream; the members' data bypass its small-block reads."""
+    if isinstance(stream, ChunkStream):
+        source = stream
+    else:  # read1: no read-ahead past what the walk needs (a gzip trailer is checked only if reached)
+        source = ChunkStream(functools.partial(getattr(stream, "read1", stream.read), CHUNK))
     content = TarContent()
-    with tarfile.open(fileobj=stream, mode="r|") as tar:
+    with tarfile.TarFile(fileobj=source, mode="r") as tar:  # type: ignore[arg-type]
         for member in tar:
             rel = _clean(member.name)
             if member.isdir():
@@ -128,10 +169,8 @@ def extract_archive(stream: BinaryIO, root: Path | None, max_bytes: int) -> TarC
                 raise UnsafeMember(f"member {rel[:200]!r} appears twice in the archive")
             if member.isfile():
                 budget = max_bytes - content.bytes_written
-                if root is not None:
-                    entry = _write_file(tar, member, root, rel, budget)
-                else:
-                    entry = _hash_only(tar, member, rel, budget)
+                data = _member_data(tar, source, member, rel)
+                entry = _write_file(data, root, rel, budget) if root is not None else _hash_only(data, rel, budget)
                 content.files[rel] = entry
                 content.bytes_written += entry.size
             elif member.issym() or member.islnk():
@@ -145,17 +184,15 @@ def extract_archive(stream: BinaryIO, root: Path | None, max_bytes: int) -> TarC
     return content
 
 
-def _hash_only(tar: tarfile.TarFile, member: tarfile.TarInfo, rel: str, budget: int) -> FileDigest:
-    source = tar.extractfile(member)
-    if source is None:
-        raise UnsafeMember(f"member {rel[:200]!r} has no readable content")
+def _hash_only(data: Iterator[Piece], rel: str, budget: int) -> FileDigest:
     digest = hashlib.sha256()
     size = 0
-    while chunk := source.read(CHUNK):
-        size += len(chunk)
+    for piece in data:
+        size += sum(map(len, piece))
         if size > budget:
             raise SizeLimitExceeded("the archive's files exceed the size limit")
-        digest.update(chunk)
+        for view in piece:
+            digest.update(view)
     return FileDigest(path=rel, size=size, sha256=digest.hexdigest())
 
 
