@@ -213,7 +213,8 @@ class Scheduler:
                 return True, unit.kind.collect(unit.target, ctx)
             except TransientError as exc:
                 if attempt + 1 == attempts:
-                    return True, _Failure(f"collection failed after {attempts} attempts: {exc}")
+                    tries = f"{attempts} attempts" if attempts > 1 else "1 attempt"
+                    return True, _Failure(f"collection failed after {tries}: {exc}")
                 delay = self.runtime.retry_backoff_s * (2**attempt) * random.uniform(0.5, 1.5)
                 with worker.lock:
                     worker.step = _Step(task, "collect", -1, time.monotonic(), _now_iso(), None)

@@ -104,6 +104,13 @@ def test_transient_errors_past_the_retry_budget_become_error(tmp_path, fault_reg
     assert fault_plugin.attempts["t1/a"] == 3
 
 
+def test_without_retries_the_message_says_one_attempt(tmp_path, fault_registry):
+    tenants = [tenant("t1", targets={"faulty": [{"name": "a", "collect": "transient:5"}]})]
+    _, results = run_fleet(tmp_path, fault_registry, tenants, controls=[FLT["ok"]], runtime={**FAST, "retries": 0})
+    assert results[0]["message"] == "collection failed after 1 attempt: throttled (SlowDown)"
+    assert fault_plugin.attempts["t1/a"] == 1
+
+
 def test_collection_happens_once_per_target_whatever_the_number_of_controls(tmp_path, fault_registry):
     tenants = [tenant("t1", targets={"faulty": [{"name": "a"}, {"name": "b"}]})]
     _, results = run_fleet(tmp_path, fault_registry, tenants, controls=[FLT["ok"], FLT["fails"], FLT["echo_params"]])
