@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from controlplane.cli.run_cmds import CONFIG_OPTION, STORE_OPTION
+from controlplane.cli.options import CONFIG_OPTION, STORE_OPTION
 
 
 @click.command()

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
+from controlplane.cli.options import STORE_OPTION
 from controlplane.cli.output import FORMAT_OPTION, emit_json
-from controlplane.cli.run_cmds import STORE_OPTION
 
 KEY_OPTION = click.option(
     "--key",

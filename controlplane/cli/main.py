@@ -30,13 +30,13 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from controlplane.cli import audit_cmd, catalog_cmds, config_cmds, demo_cmd, plugins_cmds, run_cmds
+    from controlplane.cli import audit_cmd, catalog_cmds, config_cmds, demo_cmd, plugins_cmds, run_cmds, runs_cmds
 
     cli.add_command(catalog_cmds.controls)
     cli.add_command(config_cmds.config)
     cli.add_command(plugins_cmds.plugins)
     cli.add_command(run_cmds.run)
-    cli.add_command(run_cmds.runs)
+    cli.add_command(runs_cmds.runs)
     cli.add_command(demo_cmd.demo)
     cli.add_command(audit_cmd.audit)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from controlplane.cli.run_cmds import STORE_OPTION
+from controlplane.cli.options import STORE_OPTION
 from controlplane.errors import InputError
 
 FORMATS = ("html", "json", "oscal", "junit", "csv")  # = controlplane.reports.FORMATS, kept import-free

@@ -3,7 +3,7 @@ says how many more there are (and where to find them), the JSON output has them 
 
 from __future__ import annotations
 
-from controlplane.cli.run_cmds import MAX_TABLE_ROWS, _failure_table
+from controlplane.cli.run_output import MAX_TABLE_ROWS, failure_table
 
 
 def _rows(n: int):
@@ -11,7 +11,7 @@ def _rows(n: int):
 
 
 def test_long_failure_lists_are_cut_with_the_count_of_the_rest(capsys):
-    _failure_table("New failures", _rows(MAX_TABLE_ROWS + 37), "see the JSON output")
+    failure_table("New failures", _rows(MAX_TABLE_ROWS + 37), "see the JSON output")
     out = capsys.readouterr().out.splitlines()
     shown = [line for line in out if line.startswith("t0")]
     assert shown[0].split()[0] == "t00000" and len(shown) == MAX_TABLE_ROWS
@@ -19,8 +19,8 @@ def test_long_failure_lists_are_cut_with_the_count_of_the_rest(capsys):
 
 
 def test_short_lists_are_whole_and_empty_ones_print_nothing(capsys):
-    _failure_table("New failures", _rows(3), "hint")
+    failure_table("New failures", _rows(3), "hint")
     out = capsys.readouterr().out
     assert out.count("bucket-") == 3 and "more" not in out
-    _failure_table("New failures", _rows(0), "hint")
+    failure_table("New failures", _rows(0), "hint")
     assert capsys.readouterr().out == ""
