@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from controlplane.store.chain import fields_body, hash_body, record_hash
-from controlplane.store.sql import _record, _stream_results
+from controlplane.store.rows import record_from_row, stream_results
 
 _SQLITE_CHAIN = (
     "SELECT id, run_id, seq, control, target, prev_hash, record_hash, json_object("
@@ -53,8 +53,8 @@ def _light(row_id: int, run_id: str, seq: int, control: str, target: str, prev: 
 
 def _slow_check(engine: Engine, row_id: int, digest: str) -> bool:
     """The record parsed and re-encoded, as `record_hash` defines the hash."""
-    for row in _stream_results(engine, "id = ?", (row_id,), "id"):
-        return record_hash(row[-2], _record(row)) == digest
+    for row in stream_results(engine, "id = ?", (row_id,), "id"):
+        return record_hash(row[-2], record_from_row(row)) == digest
     return False
 
 
@@ -87,9 +87,9 @@ def chain_integrity(engine: Engine, tenant: str) -> Iterator[dict[str, Any]]:
     if engine.dialect.driver == "pysqlite":
         yield from _sqlite_chain(engine, tenant)
         return
-    for row in _stream_results(engine, "tenant = ?", (tenant,), "id"):
+    for row in stream_results(engine, "tenant = ?", (tenant,), "id"):
         row_id, run, seq, ten, control, check, kind, target, res, status, msg, ev, acts, iso, at, ms = row[:16]
         pl, pv, prev, digest = row[16:]
         body = fields_body(check, control, ms, ev, acts, iso, msg, pl, pv, res, run, seq, at, status, target, kind, ten)
-        ok = hash_body(prev, body) == digest or record_hash(prev, _record(row)) == digest
+        ok = hash_body(prev, body) == digest or record_hash(prev, record_from_row(row)) == digest
         yield _light(row_id, run, seq, control, target, prev, digest, ok)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, ProgrammingError
 
@@ -17,8 +16,9 @@ from controlplane.errors import InputError
 from controlplane.results import CheckResult
 from controlplane.secrets import redact, remember
 from controlplane.store import lease, schema
-from controlplane.store.chain import GENESIS, canonical_json, hash_body, record_body
+from controlplane.store.chain import canonical_json, hash_body, record_body
 from controlplane.store.engine import create_schema, lock_chains, make_engine, write_transaction
+from controlplane.store.rows import chain_heads, check_key, insert_results, list_json, record_from_row, stream_results
 
 DEFAULT_STORE = "hds-evidence.sqlite"
 
@@ -164,16 +164,16 @@ class EvidenceStore:
         buffer = self._buffer
         if not buffer or buffer[-1][2]["run_id"] != run_id:
             return
-        key = _check_key(buffer[-1][2])
-        while buffer and _check_key(buffer[-1][2]) == key:
+        key = check_key(buffer[-1][2])
+        while buffer and check_key(buffer[-1][2]) == key:
             buffer.pop()
 
     def add(self, result: CheckResult) -> None:
         seq = self._seq[result.run_id]
         self._seq[result.run_id] = seq + 1
         evidence = canonical_json(result.evidence)
-        activities = _list_json(result.hds_activities)
-        iso27001 = _list_json(result.iso27001)
+        activities = list_json(result.hds_activities)
+        iso27001 = list_json(result.iso27001)
         duration_ms = round(result.duration_ms, 3)  # as CheckResult.as_dict() gives it
         row = {
             "run_id": result.run_id,
@@ -194,7 +194,7 @@ class EvidenceStore:
             "plugin": result.plugin,
             "plugin_version": result.plugin_version,
         }
-        if len(self._buffer) >= self.BATCH and _check_key(self._buffer[-1][2]) != _check_key(row):
+        if len(self._buffer) >= self.BATCH and check_key(self._buffer[-1][2]) != check_key(row):
             self.flush()  # between checks only: a check's findings are stored together (resume relies on it)
         # The record's canonical JSON (what its hash covers) is built here, once, from the same
         # encoded strings as the columns; only the chaining onto the head waits for the flush.
@@ -209,12 +209,12 @@ class EvidenceStore:
             with write_transaction(self.engine) as conn:
                 tenants = {tenant for tenant, _, _ in pending}
                 lock_chains(conn, tenants)
-                heads = _heads(conn, tenants)
+                heads = chain_heads(conn, tenants)
                 for tenant, body, row in pending:
                     prev = heads[tenant]
                     row["prev_hash"] = prev
                     row["record_hash"] = heads[tenant] = hash_body(prev, body)
-                _insert_results(conn, [row for _, _, row in pending])
+                insert_results(conn, [row for _, _, row in pending])
         except BaseException:
             self._buffer = pending + self._buffer  # nothing was written: keep it for a retry
             raise
@@ -262,15 +262,15 @@ class EvidenceStore:
 
     def results(self, run_id: str, tenant: str | None = None) -> Iterator[dict[str, Any]]:
         if tenant is None:
-            rows = _stream_results(self.engine, "run_id = ?", (run_id,), "seq")
+            rows = stream_results(self.engine, "run_id = ?", (run_id,), "seq")
         else:
             # One tenant's results of a run: through the (run, tenant) index. SQLite would otherwise
             # walk the whole run in seq order for each tenant (drift, sealing and reports ask for
             # every tenant in turn: quadratic in the fleet size).
             where = "run_id = ? AND tenant = ?"
-            rows = _stream_results(self.engine, where, (run_id, tenant), "seq", "ix_results_run")
+            rows = stream_results(self.engine, where, (run_id, tenant), "seq", "ix_results_run")
         for row in rows:
-            yield _record(row)
+            yield record_from_row(row)
 
     def count_results(self, run_id: str) -> int:
         r = schema.results
@@ -292,8 +292,8 @@ class EvidenceStore:
     def chain(self, tenant: str) -> Iterator[dict[str, Any]]:
         """A tenant's whole chain in chain order (insertion order), each record with its row id.
         Streamed: a long history is never held in memory."""
-        for row in _stream_results(self.engine, "tenant = ?", (tenant,), "id"):
-            record = _record(row)
+        for row in stream_results(self.engine, "tenant = ?", (tenant,), "id"):
+            record = record_from_row(row)
             record["row_id"] = row[0]
             yield record
 
@@ -308,8 +308,8 @@ class EvidenceStore:
 
     def find_record(self, tenant: str, digest: str) -> dict[str, Any] | None:
         """The tenant's record whose hash is `digest`, if any (to explain a broken link)."""
-        for row in _stream_results(self.engine, "tenant = ? AND record_hash = ?", (tenant, digest), "id"):
-            record = _record(row)
+        for row in stream_results(self.engine, "tenant = ? AND record_hash = ?", (tenant, digest), "id"):
+            record = record_from_row(row)
             record["row_id"] = row[0]
             return record
         return None
@@ -369,167 +369,3 @@ SEAL_COLUMNS = (
     "public_key",
     "signature",
 )
-
-
-_LISTS: dict[tuple[Any, ...], str] = {}
-
-
-def _list_json(values: tuple[Any, ...]) -> str:
-    """Canonical JSON of a control's HDS activities or ISO IDs: a handful of distinct tuples per
-    run, encoded once each. Only tuples of plain ints and strings are remembered: both fields are
-    typed so by the catalog, and the column and the hash always share the one encoding."""
-    text = _LISTS.get(values)
-    if text is None:
-        text = canonical_json(values)
-        if len(_LISTS) < 4096 and all(type(v) is int or type(v) is str for v in values):
-            _LISTS[values] = text
-    return text
-
-
-RESULT_COLUMNS = tuple(c.name for c in schema.results.columns if c.name != "id")
-_row_values = itemgetter(*RESULT_COLUMNS)
-_POSITIONAL = {"pysqlite": "?", "psycopg": "%s"}
-"""Positional placeholder of the drivers whose executemany the batch insert calls directly."""
-_INSERT_SQL = {
-    driver: f"INSERT INTO {schema.results.name} ({', '.join(RESULT_COLUMNS)}) "
-    f"VALUES ({', '.join([mark] * len(RESULT_COLUMNS))})"
-    for driver, mark in _POSITIONAL.items()
-}
-
-
-def _insert_results(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """One executemany of the batch, rows as tuples. Why the driver's own statement: Core's
-    insert processes each row's parameters in Python, a third of the cost of storing a result."""
-    sql = _INSERT_SQL.get(conn.dialect.driver)
-    if sql is None:
-        conn.execute(insert(schema.results), rows)
-    else:
-        conn.exec_driver_sql(sql, [_row_values(row) for row in rows])
-
-
-_HEADS_SQL = (
-    "WITH t(tenant) AS (VALUES {values}) SELECT t.tenant, (SELECT r.record_hash FROM results r "
-    "WHERE r.tenant = t.tenant ORDER BY r.id DESC LIMIT 1) FROM t"
-)
-
-
-def _heads(conn: Connection, tenants: set[str]) -> dict[str, str]:
-    """Each tenant's chain head (GENESIS for a new chain) in one statement per 500 tenants rather
-    than one per tenant; each head is one seek in the (tenant, id) index, however long the chain."""
-    heads = dict.fromkeys(tenants, GENESIS)
-    mark = _POSITIONAL.get(conn.dialect.driver)
-    names = sorted(tenants)
-    for i in range(0, len(names), 500):
-        chunk = names[i : i + 500]
-        if mark is None:
-            r = schema.results
-            for tenant in chunk:
-                q = select(r.c.record_hash).where(r.c.tenant == tenant).order_by(r.c.id.desc()).limit(1)
-                head = conn.execute(q).scalar()
-                heads[tenant] = head or GENESIS
-            continue
-        sql = _HEADS_SQL.format(values=", ".join([f"({mark})"] * len(chunk)))
-        for tenant, head in conn.exec_driver_sql(sql, tuple(chunk)):
-            if head is not None:
-                heads[tenant] = head
-    return heads
-
-
-def _check_key(row: dict[str, Any]) -> tuple[Any, ...]:
-    """Findings of one check share run, tenant, control, target and start time."""
-    return row["run_id"], row["tenant"], row["control"], row["target"], row["started_at"]
-
-
-_LIST_COLUMNS: dict[str, tuple[Any, ...]] = {}
-
-
-def _json_list(text: str) -> list[Any]:
-    """A stored HDS-activities or ISO-IDs column: few distinct texts, each parsed once (a fresh
-    list is returned every time, so callers may keep or change it)."""
-    parsed = _LIST_COLUMNS.get(text)
-    if parsed is None:
-        value = json.loads(text)
-        if not isinstance(value, list) or len(_LIST_COLUMNS) >= 4096:
-            return value  # type: ignore[no-any-return]
-        parsed = _LIST_COLUMNS[text] = tuple(value)
-    return list(parsed)
-
-
-def _record(row: Sequence[Any]) -> dict[str, Any]:
-    """A results row as a record. `row` holds every column in table order (a row of
-    `select(schema.results)`, or a driver tuple of `_SELECT_RESULTS`): read by position, which
-    costs a fraction of reading a Row by name."""
-    (
-        _row_id,
-        run_id,
-        seq,
-        tenant,
-        control,
-        check,
-        target_kind,
-        target,
-        resource,
-        status,
-        message,
-        evidence,
-        activities,
-        iso27001,
-        started_at,
-        duration_ms,
-        plugin,
-        plugin_version,
-        prev_hash,
-        record_hash,
-    ) = row
-    return {
-        "run_id": run_id,
-        "seq": seq,
-        "tenant": tenant,
-        "control": control,
-        "check": check,
-        "target_kind": target_kind,
-        "target": target,
-        "resource": resource,
-        "status": status,
-        "message": message,
-        "evidence": json.loads(evidence),
-        "hds_activities": _json_list(activities),
-        "iso27001": _json_list(iso27001),
-        "started_at": started_at,
-        "duration_ms": duration_ms,
-        "plugin": plugin,
-        "plugin_version": plugin_version,
-        "prev_hash": prev_hash,
-        "record_hash": record_hash,
-    }
-
-
-_ALL_COLUMNS = tuple(c.name for c in schema.results.columns)
-assert _ALL_COLUMNS[0] == "id" and _ALL_COLUMNS[1:] == RESULT_COLUMNS and len(_ALL_COLUMNS) == 20, "see _record"
-_SELECT_RESULTS = f"SELECT {', '.join(_ALL_COLUMNS)} FROM {schema.results.name}"
-
-
-def _stream_results(
-    engine: Engine, where: str, params: tuple[Any, ...], order: str, sqlite_index: str | None = None
-) -> Iterator[Sequence[Any]]:
-    """Rows of `results` (every column, table order), streamed. On SQLite through the driver's
-    cursor, which steps as rows are fetched (flat memory) at a third of the cost of SQLAlchemy's
-    result rows, with `sqlite_index` imposed where its planner (without statistics) would pick a
-    worse one; elsewhere through SQLAlchemy with `yield_per` (a server-side cursor on
-    PostgreSQL). `where` uses `?` placeholders."""
-    with engine.connect() as conn:
-        if conn.dialect.driver == "pysqlite":
-            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            source = f"{_SELECT_RESULTS} INDEXED BY {sqlite_index}" if sqlite_index else _SELECT_RESULTS
-            try:
-                cursor.execute(f"{source} WHERE {where} ORDER BY {order}", params)
-                while batch := cursor.fetchmany(1000):
-                    yield from batch
-            finally:
-                cursor.close()
-            return
-        r = schema.results
-        names = iter(params)
-        clause = text(where.replace("?", "{}").format(*(f":p{i}" for i in range(len(params)))))
-        q = select(r).where(clause.bindparams(**{f"p{i}": next(names) for i in range(len(params))}))
-        yield from conn.execution_options(yield_per=1000).execute(q.order_by(text(order)))
