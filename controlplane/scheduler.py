@@ -319,16 +319,7 @@ class Scheduler:
                 if self.observer is not None:
                     self.observer.collected(unit, task.collect_started, now, "timeout", reason, task.attempts)
                 for planned in unit.controls:
-                    result = self._result(
-                        run_id,
-                        unit,
-                        planned,
-                        unit.tenant.id,
-                        Finding(Status.error, reason),
-                        step.started_at,
-                        now - step.started,
-                    )
-                    self._emit(result)
+                    result = self._store_timeout(run_id, step, planned, reason, now)
                     if self.observer is not None:
                         self.observer.checked([result], now, now, executed=False)
                 finished += 1
@@ -337,16 +328,7 @@ class Scheduler:
             else:
                 planned = unit.controls[step.index]
                 reason = step.overrun or f"check timed out after {self.runtime.check_timeout_s:g}s"
-                result = self._result(
-                    run_id,
-                    unit,
-                    planned,
-                    unit.tenant.id,
-                    Finding(Status.error, reason),
-                    step.started_at,
-                    now - step.started,
-                )
-                self._emit(result)
+                result = self._store_timeout(run_id, step, planned, reason, now)
                 if self.observer is not None:
                     self.observer.checked([result], step.started, now)
                 if step.index + 1 < len(unit.controls):
@@ -357,6 +339,14 @@ class Scheduler:
                         self.observer.unit_done(unit)
             self._start_worker(run_id)
         return finished
+
+    def _store_timeout(self, run_id: str, step: _Step, planned: PlannedControl, reason: str, now: float) -> CheckResult:
+        """An overrun step's ERROR result for one control, stored; the abandoned thread's output never is."""
+        unit = step.task.unit
+        finding = Finding(Status.error, reason)
+        result = self._result(run_id, unit, planned, unit.tenant.id, finding, step.started_at, now - step.started)
+        self._emit(result)
+        return result
 
     def _observe_collection(self, task: _Task, ended: float) -> None:
         assert self.observer is not None
