@@ -20,6 +20,11 @@ MAX_DEPTH = 64
 """Deeper nesting is refused before composing: libyaml's composer recurses in C and a few tens
 of thousands of `[` crash the process (segmentation fault)."""
 
+_DEPTH_REFUSAL = f"nesting deeper than {MAX_DEPTH} levels is not allowed"
+_LIBYAML_DEPTH_PROBLEM = "exceeded maximum nesting depth"
+"""Newer libyaml's scanner refuses very deep flow nesting before we see its events: the operator
+gets the same reason either way, whatever PyYAML the host has."""
+
 
 _COLLECTION_TAGS = frozenset({None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 _SCALAR_TAGS = frozenset(
@@ -77,7 +82,7 @@ class _EventBuilder:
                 if event.tag not in _COLLECTION_TAGS:
                     _refuse(f"the tag {event.tag} is not allowed", event)
                 if len(stack) >= MAX_DEPTH:
-                    _refuse(f"nesting deeper than {MAX_DEPTH} levels is not allowed", event)
+                    _refuse(_DEPTH_REFUSAL, event)
                 container: list[Any] | dict[Any, Any] = {} if kind is yaml.MappingStartEvent else []
                 stack.append(container)
                 keys.append(_NO_KEY)
@@ -142,6 +147,8 @@ def parse_yaml(text: str, display: str, trusted: bool = False) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark is not None else ""
         reason = exc.problem or exc.context or "invalid YAML"
+        if reason == _LIBYAML_DEPTH_PROBLEM:  # libyaml >= 0.2.6 (PyYAML 6.0.4) stops ~1,000 levels down itself
+            reason = _DEPTH_REFUSAL
         raise InputError.single(display, where, f"invalid YAML: {reason}") from None
     except yaml.YAMLError as exc:  # e.g. a control character: the library's message spans lines
         raise InputError.single(display, "", f"invalid YAML: {' '.join(str(exc).split())}") from None

@@ -73,6 +73,9 @@ def test_dates_are_dates():
         ("? [a, b]\n: c\n", 1, "a mapping or a sequence cannot be a mapping key"),
         ("a: 1\n---\nb: 2\n", 2, "expected a single document in the stream"),
         ("a: " + "[" * 65 + "]" * 65 + "\n", 1, "nesting deeper than 64 levels is not allowed"),
+        # Past ~1,000 flow levels newer libyaml refuses first, in its scanner: same reason shown.
+        ("a: " + "[" * 5000 + "]" * 5000 + "\n", 1, "nesting deeper than 64 levels is not allowed"),
+        ("a:\n" + "".join("  " * i + "- \n" for i in range(200)), 65, "nesting deeper than 64 levels is not allowed"),
         ("a: [1, 2\n", 2, "invalid YAML"),
     ],
 )
