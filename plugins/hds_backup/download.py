@@ -4,8 +4,9 @@ chunks to the restore through a bounded queue.
 Why a thread: a tar restore hashes every byte twice (the stored artefact for its manifest
 checksum, each restored file for its own) and writes it to scratch space. hashlib, socket reads
 and file writes release the GIL on large buffers, so the download and the artefact's hash run on
-one core while the extraction, the files' hashes and the writes run on the other. Memory stays
-flat: at most `depth` chunks wait in the queue.
+one core while the extraction and the files' hashes run on the other (the writes wait on the disk
+in a thread of their own: `direct_write`). Memory stays flat: at most `depth` chunks wait in the
+queue.
 
     with BackgroundDownload(open_body(), deadline) as download:
         data = ChunkStream(download.next_chunk)    # ... consume data ...

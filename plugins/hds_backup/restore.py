@@ -3,7 +3,8 @@ decompressing it on the way), verify it against its manifest, restore it into sc
 compare the restored content with the manifest, and time every step.
 
 A file archive is downloaded and hashed in a thread of its own (`download`) while this thread
-extracts, hashes and writes the files: the two SHA-256 passes run on two cores.
+extracts and hashes the files: the two SHA-256 passes run on two cores, and the files are written
+around the page cache by a third thread waiting on the disk (`direct_write`).
 
 The outcome says what a recovery would have given: `verified`, `failed` (with the problems), or
 `timeout`/`error` when the test itself could not finish. Scratch space is always cleaned up, and

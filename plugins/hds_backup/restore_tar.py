@@ -10,6 +10,7 @@ a later write. Each file is hashed while written (never read back); memory stays
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from hds_backup.direct_write import ArchiveWriter
 from hds_backup.manifest import FileDigest, LinkEntry
 from hds_backup.streams import CHUNK, ChunkStream, SizeLimitExceeded
 
@@ -100,7 +102,9 @@ def _member_data(tar: tarfile.TarFile, stream: ChunkStream, member: tarfile.TarI
         yield piece
 
 
-def _write_file(data: Iterator[Piece], root: Path, rel: str, budget: int) -> FileDigest:
+def _write_file(
+    data: Iterator[Piece], root: Path, rel: str, budget: int, out: ArchiveWriter, direct: bool
+) -> FileDigest:
     """Write one member, hashing the bytes as they are written (never read back from disk)."""
     parent = _parent(root, rel)
     dest = parent / rel.rsplit("/", 1)[-1]
@@ -108,14 +112,15 @@ def _write_file(data: Iterator[Piece], root: Path, rel: str, budget: int) -> Fil
     size = 0
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
-        for piece in data:
-            size += sum(map(len, piece))
-            if size > budget:
-                raise SizeLimitExceeded("the restored files exceed max_bytes")
-            for view in piece:
-                digest.update(view)
-                while view:
-                    view = view[os.write(fd, view) :]
+        with out.file(fd, direct) as writer:
+            for piece in data:
+                size += sum(map(len, piece))
+                if size > budget:
+                    raise SizeLimitExceeded("the restored files exceed max_bytes")
+                for view in piece:
+                    digest.update(view)
+                    writer.write(view)
+            writer.finish()
     finally:
         os.close(fd)
     return FileDigest(path=rel, size=size, sha256=digest.hexdigest())
@@ -158,7 +163,9 @@ def extract_archive(stream: ChunkStream | BinaryIO, root: Path | None, max_bytes
     else:  # read1: no read-ahead past what the walk needs (a gzip trailer is checked only if reached)
         source = ChunkStream(functools.partial(getattr(stream, "read1", stream.read), CHUNK))
     content = TarContent()
-    with tarfile.TarFile(fileobj=source, mode="r") as tar:  # type: ignore[arg-type]
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(ArchiveWriter()) if root is not None else None
+        tar = stack.enter_context(tarfile.TarFile(fileobj=source, mode="r"))  # type: ignore[arg-type]
         for member in tar:
             rel = _clean(member.name)
             if member.isdir():
@@ -170,7 +177,11 @@ def extract_archive(stream: ChunkStream | BinaryIO, root: Path | None, max_bytes
             if member.isfile():
                 budget = max_bytes - content.bytes_written
                 data = _member_data(tar, source, member, rel)
-                entry = _write_file(data, root, rel, budget) if root is not None else _hash_only(data, rel, budget)
+                if root is not None and out is not None:
+                    direct = member.size >= CHUNK and not member.issparse()  # where it saves anything
+                    entry = _write_file(data, root, rel, budget, out, direct)
+                else:
+                    entry = _hash_only(data, rel, budget)
                 content.files[rel] = entry
                 content.bytes_written += entry.size
             elif member.issym() or member.islnk():
