@@ -16,7 +16,7 @@ import hashlib
 import os
 import posixpath
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -108,21 +108,30 @@ def _write_file(
     """Write one member, hashing the bytes as they are written (never read back from disk)."""
     parent = _parent(root, rel)
     dest = parent / rel.rsplit("/", 1)[-1]
-    digest = hashlib.sha256()
-    size = 0
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
         with out.file(fd, direct) as writer:
-            for piece in data:
-                size += sum(map(len, piece))
-                if size > budget:
-                    raise SizeLimitExceeded("the restored files exceed max_bytes")
-                for view in piece:
-                    digest.update(view)
-                    writer.write(view)
+            entry = _digest(data, rel, budget, "the restored files exceed max_bytes", writer.write)
             writer.finish()
     finally:
         os.close(fd)
+    return entry
+
+
+def _digest(
+    data: Iterator[Piece], rel: str, budget: int, too_big: str, write: Callable[[memoryview], None] | None = None
+) -> FileDigest:
+    """Hash a member's pieces (handing each to `write`), refusing past `budget` bytes."""
+    digest = hashlib.sha256()
+    size = 0
+    for piece in data:
+        size += sum(map(len, piece))
+        if size > budget:
+            raise SizeLimitExceeded(too_big)
+        for view in piece:
+            digest.update(view)
+            if write is not None:
+                write(view)
     return FileDigest(path=rel, size=size, sha256=digest.hexdigest())
 
 
@@ -181,7 +190,7 @@ def extract_archive(stream: ChunkStream | BinaryIO, root: Path | None, max_bytes
                     direct = member.size >= CHUNK and not member.issparse()  # where it saves anything
                     entry = _write_file(data, root, rel, budget, out, direct)
                 else:
-                    entry = _hash_only(data, rel, budget)
+                    entry = _digest(data, rel, budget, "the archive's files exceed the size limit")
                 content.files[rel] = entry
                 content.bytes_written += entry.size
             elif member.issym() or member.islnk():
@@ -193,18 +202,6 @@ def extract_archive(stream: ChunkStream | BinaryIO, root: Path | None, max_bytes
                 kind = "device" if member.ischr() or member.isblk() else "FIFO" if member.isfifo() else "special"
                 raise UnsafeMember(f"member {rel[:200]!r} is a {kind} file")
     return content
-
-
-def _hash_only(data: Iterator[Piece], rel: str, budget: int) -> FileDigest:
-    digest = hashlib.sha256()
-    size = 0
-    for piece in data:
-        size += sum(map(len, piece))
-        if size > budget:
-            raise SizeLimitExceeded("the archive's files exceed the size limit")
-        for view in piece:
-            digest.update(view)
-    return FileDigest(path=rel, size=size, sha256=digest.hexdigest())
 
 
 def _link_entry(member: tarfile.TarInfo, rel: str, content: TarContent) -> LinkEntry:
