@@ -63,11 +63,11 @@ def test_cli_jobs_option_reports_like_the_serial_verification(swept, store_copy)
 
 
 @pytest.mark.parametrize(
-    ("records", "tenants", "requested", "expected_at_most"),
+    ("records", "tenants", "requested", "expected"),
     [(10, 50, None, 1), (MIN_RECORDS_PER_PROCESS * 64, 1, None, 1), (10, 50, 3, 3), (10, 2, 8, 2)],
 )
-def test_processes_only_where_they_pay(records, tenants, requested, expected_at_most):
+def test_processes_only_where_they_pay(records, tenants, requested, expected):
     jobs = choose_jobs(records, tenants, requested)
-    assert 1 <= jobs <= expected_at_most
+    assert jobs == expected
     if requested is not None:
         assert jobs == min(requested, tenants)
