@@ -39,7 +39,13 @@ class IsoControl(_Record):
     id: Annotated[str, Field(pattern=ISO_2022_ID)]
     theme: Literal["organizational", "people", "physical", "technological"]
     title: str = Field(min_length=1)
+    """English short name."""
+    title_fr: str = Field(min_length=1)
+    """French short name: French auditor documents never mix in English titles."""
     iso27001_2013: tuple[Annotated[str, Field(pattern=ISO_2013_ID)], ...] | None = None
+
+    def title_for(self, lang: str) -> str:
+        return self.title if lang == "en" else self.title_fr
 
 
 class Severity(StrEnum):
