@@ -78,7 +78,8 @@ def test_the_builder_installs_the_package_into_a_venv_that_the_runtime_stage_cop
     builder = [i for i in instructions if i.stage == 0]
     run = " ".join(i.args for i in builder if i.keyword == "RUN")
     assert "python -m venv /opt/hds" in run
-    match = re.search(r'/opt/hds/bin/pip install "\.\[([a-z,]+)\]"', run)
+    # The image installs the locked versions, like CI: a new upstream release cannot slip in.
+    match = re.search(r'/opt/hds/bin/pip install -c constraints\.txt "\.\[([a-z,]+)\]"', run)
     assert match, run
     extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert set(match.group(1).split(",")) <= set(extras)
