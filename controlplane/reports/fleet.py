@@ -66,16 +66,21 @@ class _OpenFailure:
     Otherwise the failure may have begun before the window (or before an error hid it)."""
 
 
-def _open_failures(rows: list[Observation], latest: int) -> dict[tuple[str, str, str], _OpenFailure]:
-    """Failures still open at the tenant's latest run, each with the run since which it has been
-    failing without interruption. The last *observed* state counts: an `error` hides nothing and
-    fixes nothing (the failure stays open, unverified), a `pass` or `not_applicable` closes it.
-    A failure whose resource is no longer listed in a run that did judge its control and target
-    is closed (the resource is gone); one whose control was not run (a filtered run) stays open."""
+def _open_failures(rows: list[Observation]) -> dict[tuple[str, str, str], _OpenFailure]:
+    """Failures still open, each with the run since which it has been failing without
+    interruption. The last *observed* state counts: an `error` hides nothing and fixes nothing
+    (the failure stays open, unverified), a `pass` or `not_applicable` closes it. A failure whose
+    resource is missing from a later run that judged the same control on the same target is
+    closed (the resource is gone); runs that did not judge it (filtered, in error) change nothing."""
     state: dict[tuple[str, str, str], _OpenFailure] = {}
     closed: set[tuple[str, str, str]] = set()
-    for o in rows:
+    last_seen: dict[tuple[str, str, str], int] = {}
+    last_judged: dict[tuple[str, str], int] = {}
+    for o in rows:  # oldest run first
         key = (o.control, o.target, o.resource)
+        last_seen[key] = o.run
+        if o.status != "error":
+            last_judged[(o.control, o.target)] = o.run
         if o.status == "fail":
             current = state.get(key)
             if current is None:
@@ -85,9 +90,7 @@ def _open_failures(rows: list[Observation], latest: int) -> dict[tuple[str, str,
         elif o.status in ("pass", "not_applicable"):
             state.pop(key, None)
             closed.add(key)
-    latest_keys = {(o.control, o.target, o.resource) for o in rows if o.run == latest}
-    judged = {(o.control, o.target) for o in rows if o.run == latest and o.status != "error"}
-    return {k: v for k, v in state.items() if k in latest_keys or (k[0], k[1]) not in judged}
+    return {k: v for k, v in state.items() if last_seen[k] >= last_judged[(k[0], k[1])]}
 
 
 def _severity_of(catalog: Catalog, control: str) -> str | None:
@@ -143,7 +146,7 @@ def build_fleet_report(
                 for a in o.activities:
                     if a in cells:
                         cells[a][o.status] += 1
-        open_failures = _open_failures(rows, latest)
+        open_failures = _open_failures(rows)
         open_total += len(open_failures)
         for control in {k[0] for k in open_failures}:
             control_tenants[control] += 1

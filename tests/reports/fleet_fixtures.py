@@ -46,7 +46,8 @@ HISTORY: dict[str, list[tuple[str, dict[str, Any], str, Status]]] = {
 }
 
 
-def write_history(path: Path) -> Path:
+def write_history(path: Path | str) -> Path | str:
+    """The history into a SQLite file or a store URL."""
     store = EvidenceStore.open(str(path))
     try:
         for run in RUNS:

@@ -268,3 +268,33 @@ def test_cli_fleet_bad_input_exits_2_and_writes_nothing(history, tmp_path, args,
     assert res.exit_code == 2, res.output
     assert message in res.output
     assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def postgres_server():
+    from tests.support.postgres import PostgresServer, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries not found (Debian: apt-get install postgresql)")
+    with PostgresServer(bindir) as server:
+        yield server
+
+
+def test_the_fleet_report_reads_postgresql_the_same_way(postgres_server, history, fleet_of, catalog):
+    """The merge by tenant relies on every run's stream being in code point order: PostgreSQL's
+    collation (which may ignore punctuation: `ta` before `t-b`) must not split a tenant's history."""
+    url = postgres_server.url(postgres_server.create_database())
+    write_history(url)
+    store = EvidenceStore.open(url, create=False)
+    try:
+        write_run(store, "run-6", [result("run-6", t, 0, status=Status.failed) for t in ("ta", "t-b", "tA", "t-a")])
+        pg = build_fleet_report(store, catalog, runs=5)
+    finally:
+        store.close()
+    tenants = [h["tenant"] for h in pg["heatmap"]]
+    assert sorted(tenants) == ["t-a", "t-b", "t-c", "tA", "ta"]  # each tenant once
+    oldest = {(o["tenant"], o["control"], o["resource"]): o["since_run"] for o in pg["oldest_open_failures"]}
+    assert oldest[("t-a", "S3-04", "b1")] == "run-1"  # history across runs kept together (run-6 ran TLS-01 only)
+    # ta 1, tA 1, t-a 2 (TLS-01 of run-6, S3-04 b1), t-b 3 (TLS-01, and TLS-03, S3-04 b2 not run since), t-c 1
+    assert pg["summary"]["open_failures"] == 8
