@@ -115,6 +115,9 @@ def report(
     open failures, attestations and waivers expiring soon."""
     if fleet == (tenant is not None):
         raise InputError.single("--tenant", "", "give either --tenant TENANT or --fleet")
+    runs_given = click.get_current_context().get_parameter_source("runs") is not click.core.ParameterSource.DEFAULT
+    if not fleet and runs_given:
+        raise InputError.single("--runs", "", "--runs is for --fleet; a tenant report covers one run (--run)")
     if fleet and run_id is not None:
         raise InputError.single("--run", "", "--fleet covers the latest runs (--runs N), not one run")
     if fleet and fmt not in FLEET_FORMATS:

@@ -259,6 +259,7 @@ def test_cli_fleet_to_stdout_in_english_from_env(history):
         ([], "give either --tenant TENANT or --fleet"),
         (["--fleet", "--run", "run-1"], "--fleet covers the latest runs"),
         (["--fleet", "--runs", "0"], "Invalid value for '--runs'"),
+        (["--tenant", "t-a", "--runs", "3"], "--runs is for --fleet"),
         (["--fleet", "--severity", "urgent"], "Invalid value for '--severity'"),
     ],
 )
