@@ -126,10 +126,9 @@ def build_fleet_report(
     open_total = 0
     fleet_counts: Counter[str] = Counter()
     for n, (tenant, rows) in enumerate(tenant_histories(store, window)):
+        latest = rows[-1].run
         if kept_severities is not None:
-            rows = [o for o in rows if o.control in kept_severities]
-            if not rows:
-                continue
+            rows = [o for o in rows if o.control in kept_severities]  # the tenant stays listed
         for run in {o.run for o in rows}:
             tenants_per_run[run] += 1
         for o in rows:
@@ -138,7 +137,6 @@ def build_fleet_report(
                 slot = activity_slot.get(a)
                 if slot is not None:
                     slots[slot][o.status] += 1
-        latest = rows[-1].run
         cells: dict[int, Counter[str]] = {a: Counter() for a in catalog.activities}
         for o in rows:
             if o.run == latest:

@@ -104,6 +104,19 @@ def test_severity_floor_keeps_only_severe_controls(history, fleet_of):
     assert doc["filters"]["min_severity"] == "critical"
     assert {c["control"] for c in doc["top_failing_controls"]} == {"S3-04", "BKP-03"}
     assert doc["summary"]["open_failures"] == 3
+    heat = {h["tenant"]: h for h in fleet_of(history, min_severity="high")["heatmap"]}
+    assert heat["t-c"]["open_failures"] == 1 and heat["t-c"]["cells"]["5"]["pass"] == 1
+    heat = {h["tenant"]: h for h in doc["heatmap"]}
+    assert heat["t-c"]["cells"]["5"] == {"pass": 0, "fail": 0, "error": 0, "not_applicable": 0}  # TLS-01 is high
+
+
+def test_a_tenant_without_results_above_the_severity_floor_stays_listed(tmp_path, fleet_of):
+    path = tmp_path / "tls.sqlite"
+    store = EvidenceStore.open(str(path))
+    write_run(store, "r", [result("r", "tls-only", 0, status=Status.failed)])  # TLS-01: high
+    store.close()
+    [row] = fleet_of(path, min_severity="critical")["heatmap"]
+    assert (row["tenant"], row["run_id"], row["open_failures"]) == ("tls-only", "r", 0)
 
 
 def test_fleet_file_names_tenants_and_lists_those_without_results(history, fleet_of):
