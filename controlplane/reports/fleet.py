@@ -62,8 +62,9 @@ class _OpenFailure:
     since: int
     failing_runs: int
     closed_before: bool
-    """A pass or not-applicable of the same key precedes it in the window: `since` is exact.
-    Otherwise the failure may have begun before the window (or before an error hid it)."""
+    """A pass or not-applicable of the same key precedes it in the window."""
+    hidden_before: bool
+    """An error immediately precedes it (no verdict in between): it may have begun under the error."""
 
 
 def _open_failures(rows: list[Observation]) -> dict[tuple[str, str, str], _OpenFailure]:
@@ -74,6 +75,7 @@ def _open_failures(rows: list[Observation]) -> dict[tuple[str, str, str], _OpenF
     closed (the resource is gone); runs that did not judge it (filtered, in error) change nothing."""
     state: dict[tuple[str, str, str], _OpenFailure] = {}
     closed: set[tuple[str, str, str]] = set()
+    errored: set[tuple[str, str, str]] = set()
     last_seen: dict[tuple[str, str, str], int] = {}
     last_judged: dict[tuple[str, str], int] = {}
     for o in rows:  # oldest run first
@@ -84,12 +86,16 @@ def _open_failures(rows: list[Observation]) -> dict[tuple[str, str, str], _OpenF
         if o.status == "fail":
             current = state.get(key)
             if current is None:
-                state[key] = _OpenFailure(o.run, 1, key in closed)
+                state[key] = _OpenFailure(o.run, 1, key in closed, key in errored)
             else:
                 current.failing_runs += 1
+            errored.discard(key)
         elif o.status in ("pass", "not_applicable"):
             state.pop(key, None)
             closed.add(key)
+            errored.discard(key)
+        elif key not in state:
+            errored.add(key)
     return {k: v for k, v in state.items() if last_seen[k] >= last_judged[(k[0], k[1])]}
 
 
@@ -150,7 +156,7 @@ def build_fleet_report(
             control_tenants[control] += 1
         for (control, target, resource), failure in open_failures.items():
             control_failures[control] += 1
-            exact = failure.closed_before or not older_exist
+            exact = not failure.hidden_before and (failure.closed_before or not older_exist)
             item = (-failure.since, -n, tenant, control, target, resource, failure.failing_runs, exact)
             if len(oldest) < OLDEST_FAILURES:
                 heapq.heappush(oldest, item)

@@ -83,6 +83,16 @@ def test_oldest_open_failures_follow_the_last_observed_state(history, fleet_of):
     assert [o["at_least"] for o in exact if o["tenant"] == "t-b" and o["control"] == "TLS-03"] == [False]
 
 
+def test_a_failure_first_seen_after_an_error_may_be_older(tmp_path, fleet_of):
+    path = tmp_path / "e.sqlite"
+    store = EvidenceStore.open(str(path))
+    for run, status in (("e-1", Status.passed), ("e-2", Status.error), ("e-3", Status.failed)):
+        write_run(store, run, [result(run, "t", 0, status=status, resource="r")])
+    store.close()
+    [o] = fleet_of(path)["oldest_open_failures"]
+    assert (o["since_run"], o["at_least"]) == ("e-3", True)  # it may have begun under the error of e-2
+
+
 def test_top_failing_controls_by_severity_then_tenants(history, fleet_of):
     top = [
         (c["control"], c["severity"], c["tenants_affected"], c["open_failures"])
