@@ -4,12 +4,14 @@ its steps and outcome, what was observed, and the hash of every stored evidence 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from controlplane.audit.summary import ScenarioResult
 from controlplane.runner import Prepared
 from controlplane.store import describe_location
 
@@ -21,6 +23,12 @@ TEMPLATE = "preuves.html.j2"
 
 def _css(label: str) -> str:
     return label.replace(" ", "-")
+
+
+def _outline_tenant(element_id: str) -> str | None:
+    """The tenant row of an outline, from the scenario id (`test_…[tenant]`)."""
+    match = re.search(r"\[([^\]]+)\]$", element_id)
+    return match.group(1) if match else None
 
 
 def _scenario_status(element: dict[str, Any]) -> str:
@@ -59,7 +67,7 @@ def build_model(
                 {
                     "anchor": el["id"],
                     "name": el["name"],
-                    "tenant": props.get("hds_tenant"),
+                    "tenant": props.get("hds_tenant") or _outline_tenant(el["id"]),
                     "status": status,
                     "css": _css(status),
                     "controls": [
@@ -71,7 +79,7 @@ def build_model(
                         if t.startswith("HDS-") and t[4:].isdigit() and int(t[4:]) in catalog.activities
                     ],
                     "iso": [
-                        {"id": t[4:], "title": catalog.iso_controls[t[4:]].title}
+                        {"id": t[4:], "title": catalog.iso_controls[t[4:]].title_for("fr")}
                         for t in tags
                         if t.startswith("ISO-") and t[4:] in catalog.iso_controls
                     ],
@@ -131,9 +139,18 @@ def enrich_cucumber(cucumber: list[dict[str, Any]], observations: dict[str, dict
                 steps[-1].setdefault("output", []).append(obs.get("message", ""))
 
 
+def scenario_results(model: list[dict[str, Any]]) -> list[ScenarioResult]:
+    """Each scenario's tenant, controls and French status, for the console summary."""
+    return [
+        ScenarioResult(sc["tenant"] or "", tuple(c["id"] for c in sc["controls"]), sc["name"], sc["status"])
+        for feature in model
+        for sc in feature["scenarios"]
+    ]
+
+
 def write_document(
     path: Path, cucumber_path: Path, observations_path: Path, prepared: Prepared, run_id: str, store: str
-) -> dict[str, int]:
+) -> tuple[dict[str, int], list[ScenarioResult]]:
     cucumber = json.loads(cucumber_path.read_text(encoding="utf-8")) if cucumber_path.exists() else []
     observations = _observations(observations_path)
     enrich_cucumber(cucumber, observations)
@@ -151,4 +168,4 @@ def write_document(
         features=model,
     )
     path.write_text(html, encoding="utf-8")
-    return counts
+    return counts, scenario_results(model)

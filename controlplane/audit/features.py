@@ -77,3 +77,26 @@ def render(dest: Path, tenants: list[str], directory: Path | None = None) -> lis
         out.write_text("\n".join(lines) + "\n", encoding="utf-8")
         written.append(out)
     return written
+
+
+def known_tags(directory: Path | None = None) -> set[str]:
+    """Every tag written above a scenario of the packaged features (without the `@`)."""
+    return {t for path in feature_files(directory) for s in scenario_tags(path) for t in s.tags}
+
+
+def validate_tags(raw: str, directory: Path | None = None) -> list[str]:
+    """`--tags` as a list, refused (InputError) when a tag is carried by no scenario: a typo
+    must not sweep the fleet, store a run and then select nothing."""
+    from controlplane.errors import InputError
+
+    tags = [t.strip() for t in raw.split(",") if t.strip()]
+    known = known_tags(directory)
+    for tag in tags:
+        if tag.lstrip("@") not in known:
+            raise InputError.single(
+                "--tags",
+                "",
+                f"unknown tag {tag!r}: no scenario carries it (tags are control IDs such as @TLS-01, "
+                "HDS activities @HDS-1 to @HDS-6, ISO/IEC 27001 controls such as @ISO-A.8.24)",
+            )
+    return tags

@@ -29,12 +29,22 @@ def audit(config_path: Path, store: str, tenants: tuple[str, ...], tags: str, ou
 
     Exit code 0 when every scenario holds, 1 when one does not, 2 on bad input.
     """
+    from controlplane.audit.features import validate_tags
+    from controlplane.audit.session import FeaturesNotRun
     from controlplane.audit.session import audit as run_audit
+    from controlplane.audit.summary import french_summary
     from controlplane.runner import prepare
 
+    # Every input is checked before anything is swept or stored.
+    selected_tags = validate_tags(tags)
     prepared = prepare(config_path, tenants)
-    outcome = run_audit(prepared, store, output.resolve(), [t for t in tags.split(",") if t.strip()])
-    click.echo(" · ".join(f"{k} : {v}" for k, v in outcome.scenarios.items()))
+    try:
+        outcome = run_audit(prepared, store, output.resolve(), selected_tags)
+    except FeaturesNotRun as exc:
+        click.echo(f"hdsctl: error: les scénarios n'ont pas pu être exécutés ({exc})", err=True)
+        raise SystemExit(2) from None
+    for line in french_summary(outcome.run.run_id, list(prepared.plan.tenants), outcome.results):
+        click.echo(line)
     click.echo(f"Cucumber JSON : {outcome.cucumber_json}")
     click.echo(f"Dossier de preuves : {outcome.document}")
     raise SystemExit(outcome.exit_code)

@@ -73,6 +73,13 @@ LABELS: dict[str, dict[str, str]] = {
         "run_completed": "terminée",
         "run_interrupted": "interrompue",
         "run_running": "en cours",
+        "activities_note": "Un résultat compte une fois par activité HDS qu'il couvre : la somme des "
+        "cellules peut dépasser les {results} résultats de l'exécution (enregistrements de la chaîne).",
+        "activities_cells": "Résultats, comptés une fois par activité couverte",
+        "findings_order": "Ordre : non conformes, erreurs, conformes puis non applicables ; les plus sévères d'abord.",
+        "untranslated": "Les constats et les éléments observés sont reproduits tels que les greffons et les "
+        "cibles les produisent (souvent en anglais), sans traduction : ce sont des preuves.",
+        "filter_severity": "Filtre : contrôles de sévérité au moins",
     },
     "en": {
         "title": "HDS compliance report",
@@ -144,5 +151,12 @@ LABELS: dict[str, dict[str, str]] = {
         "run_completed": "completed",
         "run_interrupted": "interrupted",
         "run_running": "running",
+        "activities_note": "A result counts once per HDS activity it evidences: the cells may add up to "
+        "more than the run's {results} results (records in the chain).",
+        "activities_cells": "Results, counted once per activity evidenced",
+        "findings_order": "Order: failures, errors, passes, then not applicable; most severe first.",
+        "untranslated": "Findings and observed evidence are shown as the plugins and targets produce them, "
+        "untranslated: they are evidence.",
+        "filter_severity": "Filter: controls of severity at least",
     },
 }

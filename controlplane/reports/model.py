@@ -17,6 +17,7 @@ from controlplane.catalog import Catalog, ControlKind
 from controlplane.drift import compare_tenant
 from controlplane.errors import InputError
 from controlplane.evidence.verify import verify_tenant
+from controlplane.reports.severity import at_least
 from controlplane.store import EvidenceStore
 
 REPORT_FORMAT = "hds-report/1"
@@ -99,7 +100,7 @@ def _soa_status(statuses: set[str]) -> tuple[str, str]:
 
 
 def _iso_table(
-    findings: Sequence[dict[str, Any]], catalog: Catalog, contracted: set[int] | None
+    findings: Sequence[dict[str, Any]], catalog: Catalog, contracted: set[int] | None, lang: str = "fr"
 ) -> list[dict[str, Any]]:
     """Statement-of-Applicability view of Annex A: every control, with what this run shows."""
     rows = []
@@ -119,7 +120,7 @@ def _iso_table(
         rows.append(
             {
                 "id": iso.id,
-                "title": iso.title,
+                "title": iso.title_for(lang),
                 "theme": iso.theme,
                 "controls": [c.id for c in mapped],
                 "applicable": applicable,
@@ -143,11 +144,13 @@ def _trend(
     drift = compare_tenant(tenant, findings, previous, previous_run)
     anchors = {(f["control"], f["target"], f["resource"]): f["anchor"] for f in findings}
     titles = {f["control"]: f["title"] for f in (*previous, *findings)}
+    severities = {f["control"]: f["severity"] for f in (*previous, *findings)}
     return {
         category: [
             {
                 "control": item.control,
                 "title": titles.get(item.control, item.control),
+                "severity": severities.get(item.control),
                 "target": item.target,
                 "resource": item.resource,
                 "status_before": item.previous_status,
@@ -192,8 +195,13 @@ def build_report(
     info: TenantInfo | None = None,
     lang: str = "fr",
     generated_at: str | None = None,
+    min_severity: str | None = None,
 ) -> dict[str, Any]:
-    """The report document of `tenant` for `run_id` (default: the tenant's latest run)."""
+    """The report document of `tenant` for `run_id` (default: the tenant's latest run).
+
+    `min_severity` narrows the findings, counts, activity matrix and trend to controls of that
+    severity or higher; the Annex A table keeps its statuses from every finding (a view filter
+    does not change what the run shows of a control) and links only to the findings shown."""
     if run_id is None:
         run = store.latest_run(tenant)
         if run is None:
@@ -204,10 +212,24 @@ def build_report(
             raise InputError.single("--run", "", f"no run {run_id!r} in the store")
         if tenant not in run.tenants:
             raise InputError.single("--tenant", "", f"tenant {tenant!r} is not in run {run_id}")
-    findings = [_finding(r, catalog, lang) for r in store.results(run.run_id, tenant)]
+    every = [_finding(r, catalog, lang) for r in store.results(run.run_id, tenant)]
+    findings = [f for f in every if at_least(f["severity"], min_severity)]
     prev_run = store.previous_run(tenant, run.run_id)
-    previous = [_finding(r, catalog, lang) for r in store.results(prev_run.run_id, tenant)] if prev_run else None
+    previous = (
+        [
+            f
+            for r in store.results(prev_run.run_id, tenant)
+            if at_least((f := _finding(r, catalog, lang))["severity"], min_severity)
+        ]
+        if prev_run
+        else None
+    )
     contracted = set(info.activities) if info else None
+    iso_table = _iso_table(every, catalog, contracted, lang)
+    if min_severity is not None:
+        shown = {f["anchor"] for f in findings}
+        for row in iso_table:
+            row["findings"] = [a for a in row["findings"] if a in shown]
     counts = _counts(f["status"] for f in findings)
     judged = counts["pass"] + counts["fail"] + counts["error"]
     return {
@@ -222,13 +244,14 @@ def build_report(
         },
         "run": _run_json(run),
         "previous_run": {"run_id": prev_run.run_id, "started_at": prev_run.started_at} if prev_run else None,
+        "filters": {"min_severity": min_severity},
         "summary": {
             "counts": counts,
             "total": len(findings),
             "compliance_rate": round(counts["pass"] / judged, 4) if judged else None,
         },
         "activities": _activities(findings, catalog, contracted, lang),
-        "iso27001": _iso_table(findings, catalog, contracted),
+        "iso27001": iso_table,
         "findings": findings,
         "trend": _trend(tenant, findings, previous, prev_run.run_id if prev_run else None),
         "integrity": _integrity(store, tenant, run.run_id),

@@ -99,7 +99,9 @@ def test_evidence_document_traces_every_scenario_to_stored_records(audited):
     tls_hashes = {h for h, r in hashes.items() if r["control"].startswith("TLS-")}
     assert tls_hashes <= shown  # every TLS record of the run appears in the document
     assert shown - {run.catalog_digest, run.config_digest} <= set(hashes)  # and nothing else is invented
-    assert "Activité HDS 4" in html and "ISO/IEC 27001:2022 A.8.24 — Use of cryptography" in html
+    assert "Activité HDS 4" in html and "ISO/IEC 27001:2022 A.8.24 — Utilisation de la cryptographie" in html
+    assert "Use of cryptography" not in html  # French ISO titles in the French evidence document
+    assert "sans traduction" in html  # and it says which text stays as the plugins wrote it
     assert "certificate does not cover bad.test" in html
     assert "non applicable" in html
 
