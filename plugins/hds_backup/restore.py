@@ -165,13 +165,15 @@ def _postgres(
         pg_bindir=spec.pg_bindir,
         allow_superuser=spec.allow_superuser,
         sanity_queries=spec.sanity_queries,
-        comment=f"hds-controlplane restore test {label}".strip(),
+        comment="hds-controlplane restore test",  # readable by every role: no tenant name
         on_scratch=(lambda name: on_scratch("database", name)) if on_scratch else None,
     )
     progress.restore_s, progress.verify_s = result.restore_s, result.verify_s
     progress.details.update(tool=result.tool, scratch_database=result.scratch)
     if result.swept:
         progress.details["swept_databases"] = list(result.swept)
+    if result.cleanup_problem:
+        progress.details["cleanup_problem"] = result.cleanup_problem
     if not result.ok:
         return [result.message]
     progress.completed = True
@@ -234,7 +236,7 @@ def _tar(
     with BackgroundDownload(open_body(), deadline) as raw:
         data, compression = decompressed_stream(ChunkStream(raw.next_chunk), backup_set.compression)
         try:
-            content = extract_archive(data, root, backup_set.restore.max_bytes)
+            content = extract_archive(data, root, backup_set.restore.max_bytes, deadline)
         except UnsafeMember as exc:
             return [f"archive member refused: {exc}"]
         except SizeLimitExceeded as exc:
