@@ -39,7 +39,7 @@ from hds_backup.streams import (
     decompressing_reader,
     decompression_errors,
 )
-from hds_backup.table_digest import DIGEST_ALGORITHM
+from hds_backup.table_digest import ALGORITHMS, DIGEST_ALGORITHM
 from hds_backup.target import BackupSet
 
 MAX_LISTED_TABLES = 50
@@ -167,6 +167,7 @@ def _postgres(
         sanity_queries=spec.sanity_queries,
         comment="hds-controlplane restore test",  # readable by every role: no tenant name
         on_scratch=(lambda name: on_scratch("database", name)) if on_scratch else None,
+        algorithm=manifest.digest_algorithm if manifest.digest_algorithm in ALGORITHMS else DIGEST_ALGORITHM,
     )
     progress.restore_s, progress.verify_s = result.restore_s, result.verify_s
     progress.details.update(tool=result.tool, scratch_database=result.scratch)
@@ -194,9 +195,15 @@ def _compare_tables(
         tables_verified=len(got),
         rows_verified=sum(d.rows for d in digests),
         tables={name: d.rows for name, d in list(sorted(got.items()))[:MAX_LISTED_TABLES]},
-        digest_algorithm=DIGEST_ALGORITHM,
+        digest_algorithm=manifest.digest_algorithm if manifest.digest_algorithm in ALGORITHMS else DIGEST_ALGORITHM,
     )
     problems: list[str] = []
+    rows = sum(d.rows for d in digests)
+    if rows == 0 and not backup_set.allow_empty:
+        problems.append(
+            f"the backup is empty: {len(digests)} tables and no row restored, so nothing proves it holds the "
+            "data (a failed dump also gives this); if the set may legitimately be empty, declare allow_empty: true"
+        )
     declared = backup_set.restore
     if manifest.tables is None:
         progress.details["verified_by"] = "expect_tables and sanity_queries (the manifest lists no tables)"
@@ -206,8 +213,9 @@ def _compare_tables(
                 "expect_tables or sanity_queries"
             )
         return problems + [f"expected table {n} is missing" for n in declared.expect_tables if n not in got]
-    if manifest.digest_algorithm != DIGEST_ALGORITHM:
-        problems.append(f"the manifest's digest_algorithm {manifest.digest_algorithm!r} is not {DIGEST_ALGORITHM!r}")
+    if manifest.digest_algorithm not in ALGORITHMS:
+        known = " or ".join(repr(a) for a in ALGORITHMS)
+        problems.append(f"the manifest's digest_algorithm {manifest.digest_algorithm!r} is not {known}")
     for name, expected in want.items():
         restored = got.get(name)
         if restored is None:
@@ -250,6 +258,13 @@ def _tar(
     progress.details.update(sha256=raw.sha256, size=raw.size, compression=compression)
     started = time.monotonic()
     problems = _artefact_problems(raw, manifest) + compare(manifest.files or (), manifest.links, content)
+    if content.bytes_written == 0 and not backup_set.allow_empty:
+        problems.insert(
+            0,
+            f"the backup is empty: {len(content.files)} files and no byte of content restored, so nothing proves "
+            "it holds the data (an archive of an unmounted mount point also gives this); if the set may "
+            "legitimately be empty, declare allow_empty: true",
+        )
     progress.verify_s = time.monotonic() - started
     progress.details.update(files_verified=len(content.files), bytes_restored=content.bytes_written)
     if content.links:

@@ -27,7 +27,7 @@ from hds_backup.manifest import TableDigest
 from hds_backup.pg_tools import Conninfo, connect, find_client_bindir, run_tool, tool_version
 from hds_backup.scratch import ScratchDatabase, scratch_database
 from hds_backup.streams import CHUNK, SizeLimitExceeded
-from hds_backup.table_digest import database_digests, prepare_session
+from hds_backup.table_digest import DIGEST_ALGORITHM, database_digests, prepare_session
 from hds_backup.target import SanityQuery
 
 RESTORE_FLAGS = (
@@ -134,6 +134,7 @@ def restore_and_digest(
     sanity_queries: Sequence[SanityQuery] = (),
     comment: str = "",
     on_scratch: Callable[[str], None] | None = None,
+    algorithm: str = DIGEST_ALGORITHM,
 ) -> PgRestoreResult:
     """Restore `artefact` (a decompressed dump on disk) into a new scratch database, read back
     every table's digest and run the sanity queries; the scratch database is always dropped (or,
@@ -143,7 +144,9 @@ def restore_and_digest(
     version = tool_version(bindir, tool)
     budget = max(1.0, deadline - time.monotonic())
     with scratch_database(conninfo, budget, allow_superuser, comment) as db:
-        result = _restore_into(db, artefact, fmt, conninfo, deadline, bindir, version, sanity_queries, on_scratch)
+        result = _restore_into(
+            db, artefact, fmt, conninfo, deadline, bindir, version, sanity_queries, on_scratch, algorithm
+        )
     return dataclasses.replace(result, cleanup_problem=db.cleanup_problem) if db.cleanup_problem else result
 
 
@@ -157,6 +160,7 @@ def _restore_into(
     version: str,
     sanity_queries: Sequence[SanityQuery],
     on_scratch: Callable[[str], None] | None,
+    algorithm: str,
 ) -> PgRestoreResult:
     tool = "pg_restore" if fmt == "pg_custom" else "psql"
     if on_scratch is not None:
@@ -182,7 +186,7 @@ def _restore_into(
         )
     started = time.monotonic()
     with connect(conninfo, db.name, timeout_s=max(1.0, deadline - started)) as conn:
-        digests = tuple(database_digests(conn))
+        digests = tuple(database_digests(conn, algorithm))
         sanity = tuple(run_sanity(conn, q) for q in sanity_queries)
     return PgRestoreResult(
         True,
