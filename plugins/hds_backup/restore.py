@@ -68,7 +68,9 @@ def restore_test(
     label: str = "",
     on_scratch: ScratchHook | None = None,
 ) -> RestoreOutcome:
-    """Run the whole test; never raises for a bad backup or an unreachable scratch server."""
+    """Run the whole test; never raises for a bad backup or an unreachable scratch server.
+    `label` names the test for the caller only: nothing tenant-identifying is written on the
+    scratch server, where every role can read database names and comments."""
     progress = _Progress()
     spec = backup_set.restore
     base = Path(spec.scratch_dir or tempfile.gettempdir())
@@ -82,9 +84,7 @@ def restore_test(
             if backup_set.format == "tar":
                 problems = _tar(open_body, backup_set, manifest, scratch.path, deadline, progress)
             else:
-                problems = _postgres(
-                    open_body, backup_set, manifest, scratch.path, deadline, progress, label, on_scratch
-                )
+                problems = _postgres(open_body, backup_set, manifest, scratch.path, deadline, progress, on_scratch)
     except DeadlineExceeded as exc:
         progress.details["elapsed_s"] = round(time.monotonic() - progress.started, 3)
         return RestoreOutcome("timeout", str(exc), progress.timings(), progress.completed, (), progress.details)
@@ -131,7 +131,6 @@ def _postgres(
     scratch: Path,
     deadline: float,
     progress: _Progress,
-    label: str,
     on_scratch: ScratchHook | None,
 ) -> list[str]:
     spec = backup_set.restore
