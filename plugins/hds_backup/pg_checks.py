@@ -28,7 +28,20 @@ def ssl_enabled(snap: PostgresSnapshot, ctx: CheckContext) -> list[Finding]:
         "server_version": _setting(snap, "server_version"),
     }
     if value == "on":
-        return [Finding(Status.passed, "the server accepts TLS connections (ssl = on)", snap.target, evidence)]
+        evidence["plaintext_probe"] = snap.plaintext
+        if snap.plaintext.get("accepted") is True:
+            return [
+                Finding(
+                    Status.failed,
+                    "TLS is on (ssl = on) but connections without TLS are accepted too: use hostssl lines in "
+                    f"pg_hba.conf ({snap.plaintext.get('detail')})",
+                    snap.target,
+                    evidence,
+                )
+            ]
+        refused = snap.plaintext.get("accepted") is False
+        how = "connections without TLS are refused" if refused else f"without TLS: {snap.plaintext.get('detail')}"
+        return [Finding(Status.passed, f"the server offers TLS (ssl = on); {how}", snap.target, evidence)]
     return [Finding(Status.failed, "TLS is off (ssl = off): connections travel in clear", snap.target, evidence)]
 
 

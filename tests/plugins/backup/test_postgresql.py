@@ -115,3 +115,28 @@ def test_dsn_with_unknown_parameter_is_refused_without_echoing_it():
     with pytest.raises(ConnectionSettingsError) as caught:
         Conninfo.parse("host=db password='hunter2-secret", "env:X")
     assert "hunter2" not in str(caught.value)
+
+
+def test_tls_on_but_clear_text_accepted_fails(tmp_path):
+    """`ssl = on` with pg_hba.conf `host` lines: TLS is offered, not required."""
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries not found")
+    ca = LocalCA(tmp_path / "ca")
+    cert = ca.issue("pg", ["127.0.0.1"])
+    with LocalPostgres(bindir, ssl_files=(cert.cert_path, cert.key_path), tls_only=False) as server:
+        server.psql("CREATE ROLE monitor LOGIN PASSWORD 'm0n-s3cret' IN ROLE pg_monitor")
+        dsn = f"{server.dsn(user='monitor')} password=m0n-s3cret sslmode=verify-full sslrootcert={ca.ca_path}"
+        snap, target = _collect(dsn)
+    finding = only(pg_checks.ssl_enabled(snap, check_ctx(target)))
+    assert finding.status is Status.failed
+    assert finding.message.startswith("TLS is on (ssl = on) but connections without TLS are accepted too")
+    assert finding.evidence["plaintext_probe"]["accepted"] is True
+
+
+def test_tls_required_by_pg_hba_passes_with_the_probe_refused(secure):
+    server, ca = secure
+    snap, target = _collect(f"{server.dsn(user='monitor')} sslmode=verify-full sslrootcert={ca.ca_path}")
+    finding = only(pg_checks.ssl_enabled(snap, check_ctx(target)))
+    assert finding.status is Status.passed
+    assert finding.message == "the server offers TLS (ssl = on); connections without TLS are refused"
