@@ -12,8 +12,14 @@ inherited tables whose parent gained a column later. Computed in one scan in con
 Text forms depend on session settings, so they are fixed first (UTC, ISO dates, shortest exact
 floats, hex bytea).
 
-`row-sha256-sum64/1` (the whole row's text form `t::text`, in physical column order) is still
-computed when a manifest written with it is verified.
+Large objects (`lo_*`: often documents or images referenced by OID from a table) are content a
+table digest does not see, and `pg_dump -n SCHEMA` leaves them out without a word. With /2 a
+database holding any gets one more entry, `pg_catalog.pg_largeobject`: their number, and the same
+sum over each object's OID and bytes (`lo_get`; the role needs SELECT on them, which the
+restoring role has as their owner).
+
+`row-sha256-sum64/1` (the whole row's text form `t::text`, in physical column order, no large
+objects) is still computed when a manifest written with it is verified.
 """
 
 from __future__ import annotations
@@ -81,11 +87,37 @@ def table_digest(conn: Any, schema: str, table: str, oid: int, algorithm: str = 
     return TableDigest(schema=schema, table=table, rows=int(rows), checksum=str(checksum))
 
 
+LARGE_OBJECTS_SQL = """
+SELECT count(*), coalesce(sum(('x' || left(encode(sha256(
+         convert_to(m.oid::text, 'UTF8') || '\\x00'::bytea || lo_get(m.oid)), 'hex'), 16))::bit(64)::bigint), 0)::text
+FROM pg_largeobject_metadata m
+"""
+
+
+def large_objects_digest(conn: Any) -> TableDigest | None:
+    """The large objects as one entry (see the module's docstring), or None when there are none."""
+    import psycopg
+
+    if not conn.execute("SELECT EXISTS (SELECT 1 FROM pg_largeobject_metadata)").fetchone()[0]:
+        return None
+    try:
+        with conn.transaction():  # a savepoint: the snapshot's transaction survives a refusal
+            count, checksum = conn.execute(LARGE_OBJECTS_SQL).fetchone()
+    except psycopg.errors.InsufficientPrivilege as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise PermissionError(f"cannot read the database's large objects to digest them ({first})") from None
+    return TableDigest(schema="pg_catalog", table="pg_largeobject", rows=int(count), checksum=str(checksum))
+
+
 def database_digests(conn: Any, algorithm: str = DIGEST_ALGORITHM) -> list[TableDigest]:
-    """Every ordinary table of the connected database, in one read-only snapshot."""
+    """Every ordinary table of the connected database (and, with /2, its large objects), in one
+    read-only snapshot."""
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown digest algorithm {algorithm!r}")
     prepare_session(conn)
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        return [table_digest(conn, schema, table, oid, algorithm) for schema, table, oid in list_tables(conn)]
+        digests = [table_digest(conn, schema, table, oid, algorithm) for schema, table, oid in list_tables(conn)]
+        if algorithm == DIGEST_ALGORITHM and (objects := large_objects_digest(conn)) is not None:
+            digests.append(objects)
+        return digests

@@ -158,3 +158,42 @@ def test_a_scratch_database_that_cannot_be_dropped_keeps_the_verdict(pg, scratch
     again = restore_test(lambda: dump.open("rb"), backup_set, manifest, time.monotonic() + 120, "c")
     assert again.status == "verified" and again.details["swept_databases"] == [left]
     assert "cleanup_problem" not in again.details
+
+
+LARGE_OBJECTS_SQL = """
+CREATE SCHEMA radiologie;
+CREATE TABLE radiologie.imagerie (id integer PRIMARY KEY, cliche oid);
+INSERT INTO radiologie.imagerie SELECT g, lo_from_bytea(0, convert_to(repeat('pixel ' || g, 500), 'UTF8'))
+FROM generate_series(1, 20) g;
+"""
+
+
+def _dump_with(pg, database, path, *flags):
+    subprocess.run(
+        [pg.tool("pg_dump"), "-Fc", *flags, "-d", pg.dsn(database), "-f", str(path)], env=pg.env(), check=True
+    )
+    return path
+
+
+def test_large_objects_are_part_of_the_verified_content(pg, locked_bucket, scratch_env, scratch_dir, tmp_path):
+    """`pg_dump -n radiologie` leaves the large objects out (PostgreSQL 15): the table referencing them
+    restores identical, the documents do not come back."""
+    database = pg.create_database()
+    pg.psql(LARGE_OBJECTS_SQL, database)
+    whole = _dump_with(pg, database, tmp_path / "whole.dump")
+    manifest = source_manifest(pg, database, whole, "pg_custom")
+    assert [t.qualified for t in manifest.tables][-1] == "pg_catalog.pg_largeobject"
+    locked_bucket.put_backup("pg/whole.dump", whole.read_bytes(), manifest)
+    target = locked_bucket.target([pg_set("i", "pg/", "pg_custom", scratch_env, scratch_dir)])
+    finding = only(checks_restore.restore_integrity(collect(target), check_ctx(target)))
+    assert finding.status is Status.passed, finding.message
+    assert finding.evidence["tables"]["pg_catalog.pg_largeobject"] == 20
+
+    partial = _dump_with(pg, database, tmp_path / "partial.dump", "-n", "radiologie")
+    locked_bucket.put_backup(
+        "pg2/partial.dump", partial.read_bytes(), source_manifest(pg, database, partial, "pg_custom")
+    )
+    target = locked_bucket.target([pg_set("i", "pg2/", "pg_custom", scratch_env, scratch_dir)])
+    finding = only(checks_restore.restore_integrity(collect(target), check_ctx(target)))
+    assert finding.status is Status.failed
+    assert finding.message == "table pg_catalog.pg_largeobject was not restored"
