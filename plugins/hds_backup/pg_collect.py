@@ -53,13 +53,23 @@ def collect_postgresql(target: PostgresTarget, ctx: CollectContext) -> PostgresS
         }
         in_recovery = bool(conn.execute("SELECT pg_is_in_recovery()").fetchone()[0])
         rows = conn.execute(
-            "SELECT application_name, state, sync_state, client_addr::text FROM pg_stat_replication ORDER BY 1"
+            "SELECT application_name, state, sync_state, client_addr::text, extract(epoch FROM replay_lag)::float8, "
+            "CASE WHEN pg_is_in_recovery() THEN NULL "
+            "ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint END "
+            "FROM pg_stat_replication ORDER BY 1"
         ).fetchall()
         ssl_row = conn.execute("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()
     plaintext = probe_plaintext(conninfo, min(10.0, ctx.timeout_s / 3))
     replicas = tuple(
-        {"application_name": app, "state": state, "sync_state": sync, "client_addr": addr}
-        for app, state, sync, addr in rows
+        {
+            "application_name": app,
+            "state": state,
+            "sync_state": sync,
+            "client_addr": addr,
+            "replay_lag_s": lag_s,
+            "replay_lag_bytes": lag_bytes,
+        }
+        for app, state, sync, addr, lag_s, lag_bytes in rows
     )
     return PostgresSnapshot(
         target=target.name,
@@ -85,7 +95,7 @@ def probe_plaintext(conninfo: Conninfo, timeout_s: float) -> dict[str, Any]:
         return {"accepted": None, "detail": "Unix socket: TLS does not apply"}
     params = {k: v for k, v in conninfo.params.items() if k not in _SECRET_PARAMS}
     params.pop("require_auth", None)
-    params.update(sslmode="disable", gssencmode="disable", passfile="/dev/null")
+    params.update(sslmode="disable", gssencmode="disable", passfile="/nonexistent/hds-controlplane-no-passfile")
     params["connect_timeout"] = str(max(2, int(timeout_s)))
     params["application_name"] = "hds-controlplane tls probe"
     try:

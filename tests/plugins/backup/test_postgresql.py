@@ -62,7 +62,7 @@ def test_weak_server_fails_tls_scram_and_logging(weak):
     assert found["PG-01"].status is Status.failed and found["PG-01"].evidence["ssl"] == "off"
     assert found["PG-02"].message == "password_encryption is md5, not scram-sha-256"
     assert found["PG-03"].status is Status.failed and found["PG-03"].message == "log_connections is off"
-    assert found["PG-04"].message == "0 streaming replica(s) attached, 1 required"
+    assert found["PG-04"].message == "0 streaming replica(s) attached and replaying, 1 required"
 
 
 def test_hardened_server_passes_over_a_verified_tls_connection(secure):
@@ -86,12 +86,37 @@ def test_streaming_replica_is_seen_with_pg_monitor_and_not_without(secure):
         snap, target = _collect(server.dsn(user="monitor"), require_replica=True)
         replica = only(pg_checks.streaming_replica(snap, check_ctx(target)))
         assert replica.status is Status.passed and replica.evidence["streaming"] == 1
+        assert replica.message == "1 streaming replica(s) attached and replaying"
         snap, target = _collect(server.dsn(user="curious"), require_replica=True)
         hidden = only(pg_checks.streaming_replica(snap, check_ctx(target)))
         assert hidden.status is Status.error and "grant it pg_monitor" in hidden.message
         snap, target = _collect(standby.dsn(user="monitor"), require_replica=True)
         assert snap.in_recovery is True
         assert only(pg_checks.streaming_replica(snap, check_ctx(target))).status is Status.failed
+    finally:
+        standby.stop()
+
+
+def test_a_streaming_replica_that_does_not_replay_does_not_count(secure):
+    """Replay paused on the standby (`pg_wal_replay_pause()`): it still receives WAL, state
+    `streaming`, but what it would give on failover stops at its last replayed point."""
+    from tests.plugins.backup.helpers import wait_for
+
+    server, _ = secure
+    standby = server.start_standby()
+    try:
+        wait_for(lambda: server.psql("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") == "1")
+        standby.psql("SELECT pg_wal_replay_pause()")
+        server.psql("CREATE TABLE IF NOT EXISTS t (a integer); INSERT INTO t SELECT generate_series(1, 1000)")
+        wait_for(
+            lambda: server.psql("SELECT count(*) FROM pg_stat_replication WHERE replay_lsn < write_lsn") == "1",
+            what="the standby to receive WAL it does not replay",
+        )
+        snap, target = _collect(server.dsn(user="monitor"), require_replica=True)
+        finding = only(pg_checks.streaming_replica(snap, check_ctx(target, {"max_replay_lag_bytes": 0})))
+        assert finding.status is Status.failed
+        assert finding.message.startswith("0 streaming replica(s) attached and replaying, 1 required (1 streaming")
+        assert finding.evidence["streaming"] == 1 and finding.evidence["replaying"] == 0
     finally:
         standby.stop()
 
