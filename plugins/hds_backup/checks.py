@@ -152,12 +152,13 @@ def _bucket_lock(snap: BackupSnapshot, ctx: CheckContext) -> Finding:
 
 def _objects_locked(snap: BackupSnapshot, s: SetSnapshot, ctx: CheckContext) -> Finding:
     """Every object stored within the minimum retention carries a lock, in an allowed mode, that
-    lasts at least that retention from its upload (not merely "some lock, still active")."""
+    lasts at least that retention from its upload (not merely "some lock, still active"); the
+    newest backup, whatever its age, is the one a recovery needs: it is always judged."""
     min_days = int(ctx.params.get("min_retention_days", 30))
     modes = tuple(ctx.params.get("allowed_modes", ("COMPLIANCE", "GOVERNANCE")))
     window = timedelta(days=min_days)
     skew = timedelta(seconds=CLOCK_SKEW_S)
-    within = [o for o in s.stored if o.last_modified > snap.collected_at - window]
+    within = [o for o in s.stored if o.last_modified > snap.collected_at - window or o is s.newest]
     unreadable_heads = [f"{o.key}: {o.head_error}" for o in within if o.head_error]
     weak: list[str] = []
     for obj in within:
@@ -169,6 +170,8 @@ def _objects_locked(snap: BackupSnapshot, s: SetSnapshot, ctx: CheckContext) -> 
             weak.append(f"{obj.key} ({obj.lock_mode} mode)")
         elif obj.lock_until + skew < obj.last_modified + window:
             weak.append(f"{obj.key} (locked until {obj.lock_until:%Y-%m-%d}, less than {min_days} days)")
+        elif obj is s.newest and obj.lock_until <= snap.collected_at:
+            weak.append(f"{obj.key} (the newest backup, retention ended {obj.lock_until:%Y-%m-%d})")
     evidence: dict[str, Any] = {
         "objects_within_retention": len(within),
         "min_retention_days": min_days,
