@@ -51,7 +51,7 @@ Fonctionnalité: Sauvegardes et restauration des données de santé
       | @locataires |
 
   @BKP-03 @HDS-6 @ISO-A.8.13 @ISO-A.5.33
-  Plan du scénario: BKP-03 — les sauvegardes sont immuables pendant leur rétention
+  Plan du scénario: BKP-03 — chaque sauvegarde conservée et son manifeste sont immuables pendant leur rétention, pas seulement la plus récente
     Étant donné le locataire « <locataire> »
     Quand le contrôle « BKP-03 » est évalué sur chacune de ses ressources concernées
     Alors chaque ressource est conforme
@@ -62,7 +62,7 @@ Fonctionnalité: Sauvegardes et restauration des données de santé
       | @locataires |
 
   @BKP-04 @HDS-6 @ISO-A.8.24 @ISO-A.8.13
-  Plan du scénario: BKP-04 — les objets de sauvegarde sont chiffrés au repos
+  Plan du scénario: BKP-04 — chaque sauvegarde conservée et son manifeste sont chiffrés au repos, pas seulement la plus récente
     Étant donné le locataire « <locataire> »
     Quand le contrôle « BKP-04 » est évalué sur chacune de ses ressources concernées
     Alors chaque ressource est conforme
@@ -73,7 +73,7 @@ Fonctionnalité: Sauvegardes et restauration des données de santé
       | @locataires |
 
   @BKP-05 @HDS-6 @ISO-A.8.13 @ISO-A.5.29 @ISO-A.5.30
-  Plan du scénario: BKP-05 — la sauvegarde la plus récente se restaure et son contenu est identique au manifeste
+  Plan du scénario: BKP-05 — la sauvegarde la plus récente se restaure, n'est pas vide, et son contenu est identique au manifeste
     Étant donné le locataire « <locataire> »
     Quand le contrôle « BKP-05 » est évalué sur chacun de ses jeux de sauvegarde
     Alors chaque ressource est conforme

@@ -1,15 +1,20 @@
 """Backup checks on the stored copies: freshness against the RPO, off-site and in the EEA,
 immutability, encryption at rest. Pure functions of the snapshot; restore checks are in
-`checks_restore`."""
+`checks_restore`.
+
+Freshness judges the newest backup (the recovery point); immutability and encryption judge every
+stored backup and manifest of each set (`SetSnapshot.stored`), since a ransomware deletes, and a
+misconfigured job leaves unencrypted, the older ones as well."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
-from hds_backup.snapshot import BackupSnapshot, SetSnapshot, StoredObject
+from hds_backup.snapshot import BackupSnapshot, SetSnapshot
 from hds_s3.snapshot import Aspect, AspectState
 
 CLOCK_SKEW_S = 300
@@ -145,19 +150,54 @@ def _bucket_lock(snap: BackupSnapshot, ctx: CheckContext) -> Finding:
     return Finding(Status.passed, "versioned, with Object Lock and a default retention", resource, evidence)
 
 
-def _object_lock(snap: BackupSnapshot, s: SetSnapshot, obj: StoredObject) -> Finding:
-    resource = f"{s.name}: {obj.key}"
-    if obj.head_error:
-        return Finding(Status.error, f"cannot read {obj.key}'s retention: {obj.head_error}", resource)
-    evidence = {"key": obj.key, "version_id": obj.version_id, "lock_mode": obj.lock_mode}
-    if obj.lock_until is not None:
-        evidence["retain_until"] = obj.lock_until.isoformat()
-    if obj.lock_mode and obj.lock_until and obj.lock_until > snap.collected_at:
+def _objects_locked(snap: BackupSnapshot, s: SetSnapshot, ctx: CheckContext) -> Finding:
+    """Every object stored within the minimum retention carries a lock, in an allowed mode, that
+    lasts at least that retention from its upload (not merely "some lock, still active"); the
+    newest backup, whatever its age, is the one a recovery needs: it is always judged."""
+    min_days = int(ctx.params.get("min_retention_days", 30))
+    modes = tuple(ctx.params.get("allowed_modes", ("COMPLIANCE", "GOVERNANCE")))
+    window = timedelta(days=min_days)
+    skew = timedelta(seconds=CLOCK_SKEW_S)
+    within = [o for o in s.stored if o.last_modified > snap.collected_at - window or o is s.newest]
+    unreadable_heads = [f"{o.key}: {o.head_error}" for o in within if o.head_error]
+    weak: list[str] = []
+    for obj in within:
+        if obj.head_error:
+            continue
+        if not obj.lock_mode or obj.lock_until is None:
+            weak.append(f"{obj.key} (no retention)")
+        elif obj.lock_mode not in modes:
+            weak.append(f"{obj.key} ({obj.lock_mode} mode)")
+        elif obj.lock_until + skew < obj.last_modified + window:
+            weak.append(f"{obj.key} (locked until {obj.lock_until:%Y-%m-%d}, less than {min_days} days)")
+        elif obj is s.newest and obj.lock_until <= snap.collected_at:
+            weak.append(f"{obj.key} (the newest backup, retention ended {obj.lock_until:%Y-%m-%d})")
+    evidence: dict[str, Any] = {
+        "objects_within_retention": len(within),
+        "min_retention_days": min_days,
+        "newest": s.newest.describe() if s.newest else None,
+    }
+    if within and not weak and not unreadable_heads:
+        evidence["earliest_retain_until"] = min(o.lock_until for o in within if o.lock_until).isoformat()
+    if weak:
+        evidence["not_protected"] = weak[:50]
         return Finding(
-            Status.passed, f"newest backup locked ({obj.lock_mode}) until {obj.lock_until:%Y-%m-%d}", resource, evidence
+            Status.failed,
+            f"{len(weak)} of {len(within)} objects stored in the last {min_days} days can be deleted before "
+            f"{min_days} days: {', '.join(weak[:5])}" + (" …" if len(weak) > 5 else ""),
+            s.name,
+            evidence,
         )
+    if unreadable_heads or s.not_inspected:
+        evidence["unreadable"] = unreadable_heads[:50]
+        evidence["not_inspected"] = list(s.not_inspected[:50])
+        missing = len(unreadable_heads) + len(s.not_inspected)
+        return Finding(Status.error, f"the retention of {missing} stored objects could not be read", s.name, evidence)
     return Finding(
-        Status.failed, "the newest backup carries no active retention: it can be deleted", resource, evidence
+        Status.passed,
+        f"every object stored in the last {min_days} days ({len(within)}) is locked for at least {min_days} days",
+        s.name,
+        evidence,
     )
 
 
@@ -167,8 +207,8 @@ def immutability(snap: BackupSnapshot, ctx: CheckContext) -> Iterator[Finding]:
         return
     yield _bucket_lock(snap, ctx)
     for s in snap.sets:
-        if s.newest is not None:
-            yield _object_lock(snap, s, s.newest)
+        if s.listing.ok and s.newest is not None:
+            yield _objects_locked(snap, s, ctx)
     if snap.probe is not None:
         resource = f"{snap.bucket}: probe"
         evidence = {"probe_key": snap.probe.key, "detail": snap.probe.detail}
@@ -181,24 +221,64 @@ def immutability(snap: BackupSnapshot, ctx: CheckContext) -> Iterator[Finding]:
 
 
 def encryption(snap: BackupSnapshot, ctx: CheckContext) -> Iterator[Finding]:
+    """Every stored backup and manifest of each set, one finding per set."""
     require_kms = bool(ctx.params.get("require_kms", False))
     for s in snap.sets:
         if not s.listing.ok:
             yield unreadable(s.listing, f"backup set {s.name}", s.name)
             continue
-        for obj in (s.newest, s.manifest_object):
-            if obj is None:
-                continue
-            resource = f"{s.name}: {obj.key}"
-            if obj.head_error:
-                yield Finding(Status.error, f"cannot read {obj.key}'s headers: {obj.head_error}", resource)
-                continue
-            evidence = {"key": obj.key, "server_side_encryption": obj.sse, "require_kms": require_kms}
-            if obj.sse_kms_key:
-                evidence["kms_key"] = obj.sse_kms_key
-            if not obj.sse:
-                yield Finding(Status.failed, "stored without server-side encryption", resource, evidence)
-            elif require_kms and obj.sse not in KMS_ALGORITHMS:
-                yield Finding(Status.failed, f"encrypted with {obj.sse}, not a KMS key", resource, evidence)
-            else:
-                yield Finding(Status.passed, f"encrypted at rest ({obj.sse})", resource, evidence)
+        if s.stored or s.not_inspected:
+            yield _set_encryption(s, require_kms)
+
+
+def _set_encryption(s: SetSnapshot, require_kms: bool) -> Finding:
+    counts: dict[str, int] = {}
+    plain: list[str] = []
+    not_kms: list[str] = []
+    unreadable_heads: list[str] = []
+    kms_keys: set[str] = set()
+    for obj in s.stored:
+        if obj.head_error:
+            unreadable_heads.append(f"{obj.key}: {obj.head_error}")
+            continue
+        counts[obj.sse or "none"] = counts.get(obj.sse or "none", 0) + 1
+        if obj.sse_kms_key:
+            kms_keys.add(obj.sse_kms_key)
+        if not obj.sse:
+            plain.append(obj.key)
+        elif require_kms and obj.sse not in KMS_ALGORITHMS:
+            not_kms.append(obj.key)
+    checked = len(s.stored) - len(unreadable_heads)
+    evidence: dict[str, Any] = {
+        "objects_checked": checked,
+        "server_side_encryption": counts,
+        "require_kms": require_kms,
+    }
+    if kms_keys:
+        evidence["kms_keys"] = sorted(kms_keys)
+    if plain:
+        evidence["unencrypted"] = plain[:50]
+        more = " …" if len(plain) > 5 else ""
+        message = f"{len(plain)} of {checked} stored objects without server-side encryption: {', '.join(plain[:5])}"
+        return Finding(Status.failed, message + more, s.name, evidence)
+    if not_kms:
+        evidence["not_kms"] = not_kms[:50]
+        algorithms = ", ".join(sorted(a for a in counts if a not in KMS_ALGORITHMS))
+        return Finding(
+            Status.failed,
+            f"{len(not_kms)} of {checked} stored objects encrypted with {algorithms}, not a KMS key",
+            s.name,
+            evidence,
+        )
+    if unreadable_heads or s.not_inspected:
+        evidence["unreadable"] = unreadable_heads[:50]
+        evidence["not_inspected"] = list(s.not_inspected[:50])
+        missing = len(unreadable_heads) + len(s.not_inspected)
+        return Finding(Status.error, f"the headers of {missing} stored objects could not be read", s.name, evidence)
+    algorithms = ", ".join(sorted(counts))
+    return Finding(
+        Status.passed,
+        f"every stored object ({checked}: backups and manifests) encrypted at rest ({algorithms})",
+        s.name,
+        evidence,
+    )

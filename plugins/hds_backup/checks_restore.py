@@ -38,7 +38,10 @@ def restore_integrity(snap: BackupSnapshot, ctx: CheckContext) -> Iterator[Findi
             continue
         evidence = _evidence(snap, s, outcome, ctx)
         if outcome.status == "verified":
-            yield Finding(Status.passed, outcome.message, s.name, evidence)
+            cleanup = outcome.details.get("cleanup_problem")
+            yield Finding(
+                Status.passed, outcome.message + (f" (clean-up: {cleanup})" if cleanup else ""), s.name, evidence
+            )
         elif outcome.status in ("failed", "no_backup", "disabled"):
             yield Finding(Status.failed, outcome.message, s.name, evidence)
         elif outcome.status == "timeout":

@@ -17,7 +17,16 @@ from controlplane.errors import TransientError
 from controlplane.plugin_types import CollectContext
 from hds_backup.restore import restore_test
 from hds_backup.snapshot import BackupSnapshot, RestoreOutcome, SetSnapshot
-from hds_backup.storage import get_body, head, list_set, newest_pair, now, probe_immutability, read_manifest
+from hds_backup.storage import (
+    get_body,
+    head,
+    head_every,
+    list_set,
+    newest_pair,
+    now,
+    probe_immutability,
+    read_manifest,
+)
 from hds_backup.target import BackupSet, BackupTarget
 from hds_s3.client import TargetClients
 from hds_s3.collect_bucket import read_bucket
@@ -26,6 +35,8 @@ from hds_s3.snapshot import Aspect, AspectState
 
 BUDGET_SHARE = 0.9
 """Restores stop at this share of the collection budget, leaving time to clean up."""
+HEAD_SHARE = 0.2
+"""Reading every stored object's headers stops at this share of the budget (restores need the rest)."""
 
 
 def endpoint_host(endpoint_url: str | None, region: str) -> str:
@@ -44,7 +55,8 @@ def collect_backup(target: BackupTarget, ctx: CollectContext) -> BackupSnapshot:
         s3, storage.bucket, storage.provider, storage.region, unsupported, ("location", "versioning", "object_lock")
     )
     location = aspects["location"]
-    sets = [_read_set(s3, target, spec, location) for spec in target.sets]
+    heads_until = started + ctx.timeout_s * HEAD_SHARE
+    sets = [_read_set(s3, target, spec, location, heads_until) for spec in target.sets]
     if all(s.listing.state is AspectState.error and s.listing.transient for s in sets):
         raise TransientError(f"backup bucket {storage.bucket!r} unreachable: {sets[0].listing.reason}")
     probe = None
@@ -74,25 +86,40 @@ def collect_backup(target: BackupTarget, ctx: CollectContext) -> BackupSnapshot:
     )
 
 
-def _read_set(s3: Any, target: BackupTarget, spec: BackupSet, location: Aspect) -> SetSnapshot:
+def _read_set(s3: Any, target: BackupTarget, spec: BackupSet, location: Aspect, heads_until: float) -> SetSnapshot:
     if not location.ok:
         return SetSnapshot(spec.name, spec.prefix, spec.format, location)
-    listing, objects = list_set(s3, target.storage.bucket, spec.prefix, target.probe_prefix)
+    bucket = target.storage.bucket
+    listing, objects = list_set(s3, bucket, spec.prefix, target.probe_prefix)
     if not listing.ok:
         return SetSnapshot(spec.name, spec.prefix, spec.format, listing)
     newest_listed, manifest_listed = newest_pair(objects)
     if newest_listed is None:
         return SetSnapshot(spec.name, spec.prefix, spec.format, listing)
-    newest = head(s3, target.storage.bucket, newest_listed)
+    newest = head(s3, bucket, newest_listed)
+    known = {newest.key: newest}
+    manifest_object = manifest = None
     if manifest_listed is None:
         problem = f"no manifest beside the backup (expected {newest.key}.manifest.json)"
-        return SetSnapshot(spec.name, spec.prefix, spec.format, listing, newest, manifest_problem=problem)
-    manifest_object = head(s3, target.storage.bucket, manifest_listed)
-    manifest, problem = read_manifest(s3, target.storage.bucket, manifest_object)
-    if manifest is not None and manifest.artefact.format != spec.format:
-        problem = f"the manifest describes a {manifest.artefact.format} artefact, the set is declared {spec.format}"
-        manifest = None
-    return SetSnapshot(spec.name, spec.prefix, spec.format, listing, newest, manifest_object, manifest, problem)
+    else:
+        manifest_object = known[manifest_listed["Key"]] = head(s3, bucket, manifest_listed)
+        manifest, problem = read_manifest(s3, bucket, manifest_object)
+        if manifest is not None and manifest.artefact.format != spec.format:
+            problem = f"the manifest describes a {manifest.artefact.format} artefact, the set is declared {spec.format}"
+            manifest = None
+    stored, not_inspected = head_every(s3, bucket, objects, known, heads_until)
+    return SetSnapshot(
+        spec.name,
+        spec.prefix,
+        spec.format,
+        listing,
+        newest,
+        manifest_object,
+        manifest,
+        problem,
+        stored=stored,
+        not_inspected=not_inspected,
+    )
 
 
 def _with_restore(
@@ -121,4 +148,6 @@ def _with_restore(
         found.manifest,
         found.manifest_problem,
         outcome,
+        found.stored,
+        found.not_inspected,
     )

@@ -70,11 +70,12 @@ def demo_setup(ctx: DemoContext) -> None:
         ssl_files=(cert.cert_path, cert.key_path),
     )
     ctx.stack.enter_context(pg)
-    pg.create_role("hds_restore")
     pg.psql("CREATE ROLE hds_monitor LOGIN IN ROLE pg_monitor")
     pg.create_database("dossiers")
     pg.psql(SOURCE_SQL, "dossiers")
-    ctx.env[SCRATCH_ENV] = pg.dsn("postgres", user="hds_restore")
+    for tenant in ctx.tenants:  # one scratch role per tenant: a tenant's dump cannot reach another's restore
+        role = pg.create_role("hds_restore_" + tenant.id.replace("-", "_"))
+        ctx.env[_scratch_env(tenant)] = pg.dsn("postgres", user=role)
     ctx.env[MONITOR_ENV] = f"{pg.dsn('postgres', user='hds_monitor')} sslmode=verify-full sslrootcert={ca.ca_path}"
     backups = ctx.workdir / "backups"
     backups.mkdir(parents=True, exist_ok=True)
@@ -188,12 +189,12 @@ def _compliant(ctx: DemoContext, s3: _S3, pg: LocalPostgres, tenant: DemoTenant,
             refs,
             probe=True,
             sets=[
-                {"name": "dossiers", "prefix": "pg/dossiers/", "format": "pg_custom", "restore": _restore(ctx, True)},
+                {"name": "dossiers", "prefix": "pg/dossiers/", "format": "pg_custom", "restore": _restore(ctx, tenant)},
                 {
                     "name": "documents",
                     "prefix": "fichiers/documents/",
                     "format": "tar",
-                    "restore": _restore(ctx, False),
+                    "restore": _restore(ctx, None),
                 },
             ],
         ),
@@ -225,7 +226,7 @@ def _partial(ctx: DemoContext, s3: _S3, pg: LocalPostgres, tenant: DemoTenant, b
             refs,
             probe=False,
             sets=[
-                {"name": "dossiers", "prefix": "pg/dossiers/", "format": "pg_plain", "restore": _restore(ctx, True)},
+                {"name": "dossiers", "prefix": "pg/dossiers/", "format": "pg_plain", "restore": _restore(ctx, tenant)},
             ],
         ),
     )
@@ -234,10 +235,14 @@ def _partial(ctx: DemoContext, s3: _S3, pg: LocalPostgres, tenant: DemoTenant, b
     )
 
 
-def _restore(ctx: DemoContext, postgres: bool) -> dict[str, Any]:
+def _scratch_env(tenant: DemoTenant) -> str:
+    return f"{SCRATCH_ENV}_{tenant.id.upper().replace('-', '_')}"
+
+
+def _restore(ctx: DemoContext, tenant: DemoTenant | None) -> dict[str, Any]:
     spec: dict[str, Any] = {"scratch_dir": str(ctx.workdir / "restore-scratch")}
-    if postgres:
-        spec["scratch_dsn"] = {"env": SCRATCH_ENV}
+    if tenant is not None:
+        spec["scratch_dsn"] = {"env": _scratch_env(tenant)}
         spec["expect_tables"] = ["public.patients", "soins.sejours"]
         spec["sanity_queries"] = [{"sql": "SELECT count(*) FROM public.patients", "expect": "2000"}]
     return spec

@@ -68,7 +68,8 @@ class LocalPostgres:
     """One throw-away PostgreSQL cluster. Start with `with` (or start()/stop()).
 
     `settings` are extra server parameters (`-c name=value`); `ssl_files` a (certificate, key)
-    pair of PEM files copied into the cluster directory and served with `ssl=on`.
+    pair of PEM files copied into the cluster directory and served with `ssl=on`; then, with
+    `tls_only` (the default), TCP connections without TLS are refused (`hostssl` lines only).
     """
 
     host = "127.0.0.1"
@@ -79,6 +80,7 @@ class LocalPostgres:
         base_dir: Path | None = None,
         settings: Mapping[str, str] | None = None,
         ssl_files: tuple[Path, Path] | None = None,
+        tls_only: bool = True,
     ) -> None:
         found = bindir or find_bindir()
         if found is None:
@@ -89,6 +91,7 @@ class LocalPostgres:
         self.bindir = found
         self.settings = dict(settings or {})
         self.ssl_files = ssl_files
+        self.tls_only = tls_only
         self._base_parent = base_dir
         self.base: Path | None = None
         self.port = 0
@@ -141,15 +144,26 @@ class LocalPostgres:
                     "--no-sync",
                 ]
             )
+            if self.ssl_files is not None and self.tls_only:
+                self._hostssl_only()
             return self._start_server()
         except BaseException:
             self.stop()
             raise
 
+    def _hostssl_only(self) -> None:
+        """pg_hba.conf: every TCP line (`host`) becomes `hostssl`; local socket lines stay."""
+        hba = self.data_dir / "pg_hba.conf"
+        lines = hba.read_text(encoding="utf-8").splitlines()
+        hba.write_text(
+            "\n".join("hostssl" + line[4:] if line.startswith("host ") else line for line in lines) + "\n",
+            encoding="utf-8",
+        )
+
     def start_standby(self) -> LocalPostgres:
         """A streaming replica of this (running) server, started: `pg_basebackup -R` into a new
         cluster directory. Stop it before its primary."""
-        standby = LocalPostgres(self.bindir, self._base_parent, self.settings, self.ssl_files)
+        standby = LocalPostgres(self.bindir, self._base_parent, self.settings, self.ssl_files, self.tls_only)
         standby._make_base()
         try:
             standby._as_server_user(

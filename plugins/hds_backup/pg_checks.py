@@ -28,7 +28,20 @@ def ssl_enabled(snap: PostgresSnapshot, ctx: CheckContext) -> list[Finding]:
         "server_version": _setting(snap, "server_version"),
     }
     if value == "on":
-        return [Finding(Status.passed, "the server accepts TLS connections (ssl = on)", snap.target, evidence)]
+        evidence["plaintext_probe"] = snap.plaintext
+        if snap.plaintext.get("accepted") is True:
+            return [
+                Finding(
+                    Status.failed,
+                    "TLS is on (ssl = on) but connections without TLS are accepted too: use hostssl lines in "
+                    f"pg_hba.conf ({snap.plaintext.get('detail')})",
+                    snap.target,
+                    evidence,
+                )
+            ]
+        refused = snap.plaintext.get("accepted") is False
+        how = "connections without TLS are refused" if refused else f"without TLS: {snap.plaintext.get('detail')}"
+        return [Finding(Status.passed, f"the server offers TLS (ssl = on); {how}", snap.target, evidence)]
     return [Finding(Status.failed, "TLS is off (ssl = off): connections travel in clear", snap.target, evidence)]
 
 
@@ -77,16 +90,40 @@ def streaming_replica(snap: PostgresSnapshot, ctx: CheckContext) -> list[Finding
                 evidence,
             )
         ]
+    max_lag_s = float(ctx.params.get("max_replay_lag_s", 300))
+    max_lag_bytes = ctx.params.get("max_replay_lag_bytes")
     streaming = [r for r in snap.replicas if r["state"] == "streaming"]
-    evidence["streaming"] = len(streaming)
-    evidence["min_replicas"] = target.min_replicas
-    if len(streaming) >= target.min_replicas:
-        return [Finding(Status.passed, f"{len(streaming)} streaming replica(s) attached", snap.target, evidence)]
+    behind = [r for r in streaming if _behind(r, max_lag_s, max_lag_bytes)]
+    current = len(streaming) - len(behind)
+    evidence.update(
+        streaming=len(streaming),
+        replaying=current,
+        min_replicas=target.min_replicas,
+        max_replay_lag_s=max_lag_s,
+        max_replay_lag_bytes=max_lag_bytes,
+    )
+    if current >= target.min_replicas:
+        return [Finding(Status.passed, f"{current} streaming replica(s) attached and replaying", snap.target, evidence)]
+    lagging = f" ({len(behind)} streaming but not replaying: {', '.join(_lag(r) for r in behind)})" if behind else ""
     return [
         Finding(
             Status.failed,
-            f"{len(streaming)} streaming replica(s) attached, {target.min_replicas} required",
+            f"{current} streaming replica(s) attached and replaying, {target.min_replicas} required{lagging}",
             snap.target,
             evidence,
         )
     ]
+
+
+def _behind(replica: dict, max_lag_s: float, max_lag_bytes: object) -> bool:
+    """A replica that receives WAL but does not replay it (paused, stuck, far behind) protects
+    nothing more than its last replayed point: `state = streaming` alone is not the effect."""
+    lag_s, lag_bytes = replica.get("replay_lag_s"), replica.get("replay_lag_bytes")
+    if lag_s is not None and lag_s > max_lag_s:
+        return True
+    return max_lag_bytes is not None and lag_bytes is not None and lag_bytes > int(max_lag_bytes)  # type: ignore[call-overload]
+
+
+def _lag(replica: dict) -> str:
+    name, lag_s, lag_bytes = replica["application_name"], replica.get("replay_lag_s"), replica.get("replay_lag_bytes")
+    return f"{name} {lag_s} s / {lag_bytes} bytes behind"

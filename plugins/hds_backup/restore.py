@@ -39,7 +39,7 @@ from hds_backup.streams import (
     decompressing_reader,
     decompression_errors,
 )
-from hds_backup.table_digest import DIGEST_ALGORITHM
+from hds_backup.table_digest import ALGORITHMS, DIGEST_ALGORITHM
 from hds_backup.target import BackupSet
 
 MAX_LISTED_TABLES = 50
@@ -68,7 +68,9 @@ def restore_test(
     label: str = "",
     on_scratch: ScratchHook | None = None,
 ) -> RestoreOutcome:
-    """Run the whole test; never raises for a bad backup or an unreachable scratch server."""
+    """Run the whole test; never raises for a bad backup or an unreachable scratch server.
+    `label` names the test for the caller only: nothing tenant-identifying is written on the
+    scratch server, where every role can read database names and comments."""
     progress = _Progress()
     spec = backup_set.restore
     base = Path(spec.scratch_dir or tempfile.gettempdir())
@@ -82,9 +84,7 @@ def restore_test(
             if backup_set.format == "tar":
                 problems = _tar(open_body, backup_set, manifest, scratch.path, deadline, progress)
             else:
-                problems = _postgres(
-                    open_body, backup_set, manifest, scratch.path, deadline, progress, label, on_scratch
-                )
+                problems = _postgres(open_body, backup_set, manifest, scratch.path, deadline, progress, on_scratch)
     except DeadlineExceeded as exc:
         progress.details["elapsed_s"] = round(time.monotonic() - progress.started, 3)
         return RestoreOutcome("timeout", str(exc), progress.timings(), progress.completed, (), progress.details)
@@ -131,7 +131,6 @@ def _postgres(
     scratch: Path,
     deadline: float,
     progress: _Progress,
-    label: str,
     on_scratch: ScratchHook | None,
 ) -> list[str]:
     spec = backup_set.restore
@@ -165,13 +164,16 @@ def _postgres(
         pg_bindir=spec.pg_bindir,
         allow_superuser=spec.allow_superuser,
         sanity_queries=spec.sanity_queries,
-        comment=f"hds-controlplane restore test {label}".strip(),
+        comment="hds-controlplane restore test",  # readable by every role: no tenant name
         on_scratch=(lambda name: on_scratch("database", name)) if on_scratch else None,
+        algorithm=manifest.digest_algorithm if manifest.digest_algorithm in ALGORITHMS else DIGEST_ALGORITHM,
     )
     progress.restore_s, progress.verify_s = result.restore_s, result.verify_s
     progress.details.update(tool=result.tool, scratch_database=result.scratch)
     if result.swept:
         progress.details["swept_databases"] = list(result.swept)
+    if result.cleanup_problem:
+        progress.details["cleanup_problem"] = result.cleanup_problem
     if not result.ok:
         return [result.message]
     progress.completed = True
@@ -192,9 +194,15 @@ def _compare_tables(
         tables_verified=len(got),
         rows_verified=sum(d.rows for d in digests),
         tables={name: d.rows for name, d in list(sorted(got.items()))[:MAX_LISTED_TABLES]},
-        digest_algorithm=DIGEST_ALGORITHM,
+        digest_algorithm=manifest.digest_algorithm if manifest.digest_algorithm in ALGORITHMS else DIGEST_ALGORITHM,
     )
     problems: list[str] = []
+    rows = sum(d.rows for d in digests)
+    if rows == 0 and not backup_set.allow_empty:
+        problems.append(
+            f"the backup is empty: {len(digests)} tables and no row restored, so nothing proves it holds the "
+            "data (a failed dump also gives this); if the set may legitimately be empty, declare allow_empty: true"
+        )
     declared = backup_set.restore
     if manifest.tables is None:
         progress.details["verified_by"] = "expect_tables and sanity_queries (the manifest lists no tables)"
@@ -204,8 +212,9 @@ def _compare_tables(
                 "expect_tables or sanity_queries"
             )
         return problems + [f"expected table {n} is missing" for n in declared.expect_tables if n not in got]
-    if manifest.digest_algorithm != DIGEST_ALGORITHM:
-        problems.append(f"the manifest's digest_algorithm {manifest.digest_algorithm!r} is not {DIGEST_ALGORITHM!r}")
+    if manifest.digest_algorithm not in ALGORITHMS:
+        known = " or ".join(repr(a) for a in ALGORITHMS)
+        problems.append(f"the manifest's digest_algorithm {manifest.digest_algorithm!r} is not {known}")
     for name, expected in want.items():
         restored = got.get(name)
         if restored is None:
@@ -234,7 +243,7 @@ def _tar(
     with BackgroundDownload(open_body(), deadline) as raw:
         data, compression = decompressed_stream(ChunkStream(raw.next_chunk), backup_set.compression)
         try:
-            content = extract_archive(data, root, backup_set.restore.max_bytes)
+            content = extract_archive(data, root, backup_set.restore.max_bytes, deadline)
         except UnsafeMember as exc:
             return [f"archive member refused: {exc}"]
         except SizeLimitExceeded as exc:
@@ -248,6 +257,13 @@ def _tar(
     progress.details.update(sha256=raw.sha256, size=raw.size, compression=compression)
     started = time.monotonic()
     problems = _artefact_problems(raw, manifest) + compare(manifest.files or (), manifest.links, content)
+    if content.bytes_written == 0 and not backup_set.allow_empty:
+        problems.insert(
+            0,
+            f"the backup is empty: {len(content.files)} files and no byte of content restored, so nothing proves "
+            "it holds the data (an archive of an unmounted mount point also gives this); if the set may "
+            "legitimately be empty, declare allow_empty: true",
+        )
     progress.verify_s = time.monotonic() - started
     progress.details.update(files_verified=len(content.files), bytes_restored=content.bytes_written)
     if content.links:

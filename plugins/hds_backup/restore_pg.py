@@ -14,6 +14,7 @@ Connection parameters reach the tools as `PG*` variables (see `pg_tools`), never
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import time
@@ -24,9 +25,9 @@ from typing import Any, BinaryIO
 
 from hds_backup.manifest import TableDigest
 from hds_backup.pg_tools import Conninfo, connect, find_client_bindir, run_tool, tool_version
-from hds_backup.scratch import scratch_database
+from hds_backup.scratch import ScratchDatabase, scratch_database
 from hds_backup.streams import CHUNK, SizeLimitExceeded
-from hds_backup.table_digest import database_digests, prepare_session
+from hds_backup.table_digest import DIGEST_ALGORITHM, database_digests, prepare_session
 from hds_backup.target import SanityQuery
 
 RESTORE_FLAGS = (
@@ -118,6 +119,8 @@ class PgRestoreResult:
     digests: tuple[TableDigest, ...] = ()
     sanity: tuple[dict[str, Any], ...] = ()
     swept: tuple[str, ...] = ()
+    cleanup_problem: str = ""
+    """The scratch database could not be dropped: reported beside the verdict, never instead."""
 
 
 def restore_and_digest(
@@ -131,50 +134,71 @@ def restore_and_digest(
     sanity_queries: Sequence[SanityQuery] = (),
     comment: str = "",
     on_scratch: Callable[[str], None] | None = None,
+    algorithm: str = DIGEST_ALGORITHM,
 ) -> PgRestoreResult:
     """Restore `artefact` (a decompressed dump on disk) into a new scratch database, read back
-    every table's digest and run the sanity queries; the scratch database is always dropped."""
+    every table's digest and run the sanity queries; the scratch database is always dropped (or,
+    when that fails, the failure is reported in `cleanup_problem` beside the result)."""
     tool = "pg_restore" if fmt == "pg_custom" else "psql"
     bindir = find_client_bindir(pg_bindir, tool)
     version = tool_version(bindir, tool)
     budget = max(1.0, deadline - time.monotonic())
     with scratch_database(conninfo, budget, allow_superuser, comment) as db:
-        if on_scratch is not None:
-            on_scratch(db.name)
-        env = conninfo.tool_env(db.name)
-        if fmt == "pg_custom":
-            argv = [str(bindir / "pg_restore"), *RESTORE_FLAGS, "-d", db.name, str(artefact)]
-            run = run_tool(argv, env, deadline)
-        else:
-            key = secrets.token_hex(16)
-            argv = [str(bindir / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", f"\\restrict {key}", "-f", "-"]
-            run = run_tool([*argv, "-d", db.name], env, deadline, stdin_path=artefact)
-        if run.returncode != 0:
-            reason = run.stderr_tail or f"exit code {run.returncode}"
-            return PgRestoreResult(
-                False,
-                f"{tool} failed (exit {run.returncode}): {reason}",
-                run.seconds,
-                0.0,
-                db.name,
-                version,
-                swept=tuple(db.swept),
-            )
-        started = time.monotonic()
-        with connect(conninfo, db.name, timeout_s=max(1.0, deadline - started)) as conn:
-            digests = tuple(database_digests(conn))
-            sanity = tuple(run_sanity(conn, q) for q in sanity_queries)
+        result = _restore_into(
+            db, artefact, fmt, conninfo, deadline, bindir, version, sanity_queries, on_scratch, algorithm
+        )
+    return dataclasses.replace(result, cleanup_problem=db.cleanup_problem) if db.cleanup_problem else result
+
+
+def _restore_into(
+    db: ScratchDatabase,
+    artefact: Path,
+    fmt: str,
+    conninfo: Conninfo,
+    deadline: float,
+    bindir: Path,
+    version: str,
+    sanity_queries: Sequence[SanityQuery],
+    on_scratch: Callable[[str], None] | None,
+    algorithm: str,
+) -> PgRestoreResult:
+    tool = "pg_restore" if fmt == "pg_custom" else "psql"
+    if on_scratch is not None:
+        on_scratch(db.name)
+    env = conninfo.tool_env(db.name)
+    if fmt == "pg_custom":
+        argv = [str(bindir / "pg_restore"), *RESTORE_FLAGS, "-d", db.name, str(artefact)]
+        run = run_tool(argv, env, deadline)
+    else:
+        key = secrets.token_hex(16)
+        argv = [str(bindir / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", f"\\restrict {key}", "-f", "-"]
+        run = run_tool([*argv, "-d", db.name], env, deadline, stdin_path=artefact)
+    if run.returncode != 0:
+        reason = run.stderr_tail or f"exit code {run.returncode}"
         return PgRestoreResult(
-            True,
-            "restored",
+            False,
+            f"{tool} failed (exit {run.returncode}): {reason}",
             run.seconds,
-            time.monotonic() - started,
+            0.0,
             db.name,
             version,
-            digests,
-            sanity,
-            tuple(db.swept),
+            swept=tuple(db.swept),
         )
+    started = time.monotonic()
+    with connect(conninfo, db.name, timeout_s=max(1.0, deadline - started)) as conn:
+        digests = tuple(database_digests(conn, algorithm))
+        sanity = tuple(run_sanity(conn, q) for q in sanity_queries)
+    return PgRestoreResult(
+        True,
+        "restored",
+        run.seconds,
+        time.monotonic() - started,
+        db.name,
+        version,
+        digests,
+        sanity,
+        tuple(db.swept),
+    )
 
 
 def run_sanity(conn: Any, query: SanityQuery) -> dict[str, Any]:

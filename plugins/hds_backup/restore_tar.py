@@ -22,14 +22,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from hds_backup.direct_write import ArchiveWriter
-from hds_backup.manifest import FileDigest, LinkEntry
+from hds_backup.manifest import MAX_MANIFEST_BYTES, FileDigest, LinkEntry
 from hds_backup.streams import CHUNK, ChunkStream, SizeLimitExceeded
+from hds_backup.tar_headers import BoundedTarFile, UnsafeMember
 
 MAX_REPORTED = 20
-
-
-class UnsafeMember(Exception):
-    """An archive member that would write outside the scratch directory, or a special file."""
+__all__ = ["TarContent", "UnsafeMember", "compare", "extract_archive"]
 
 
 @dataclass
@@ -39,8 +37,10 @@ class TarContent:
     bytes_written: int = 0
 
 
-def _clean(name: str) -> str:
-    """The member's path relative to the archive root, or UnsafeMember."""
+def _clean(name: str, root_ok: bool = False) -> str:
+    """The member's path relative to the archive root (`./` prefixes and `.` parts dropped, as
+    tar does), or UnsafeMember. The root itself (`./`, `.`: `tar -C DIR -cf OUT .`) is "" when
+    `root_ok` (a directory member), refused otherwise."""
     if "\x00" in name:
         raise UnsafeMember(f"member name {name[:200]!r} contains a NUL byte")
     if name.startswith("/"):
@@ -48,7 +48,7 @@ def _clean(name: str) -> str:
     parts = [p for p in name.split("/") if p not in ("", ".")]
     if ".." in parts:
         raise UnsafeMember(f"member {name[:200]!r} climbs out with '..'")
-    if not parts:
+    if not parts and not root_ok:
         raise UnsafeMember(f"member {name[:200]!r} has an empty path")
     return "/".join(parts)
 
@@ -75,7 +75,7 @@ def _parent(root: Path, rel: str) -> Path:
 Piece = list[memoryview]
 
 
-def _member_data(tar: tarfile.TarFile, stream: ChunkStream, member: tarfile.TarInfo, rel: str) -> Iterator[Piece]:
+def _member_data(tar: BoundedTarFile, stream: ChunkStream, member: tarfile.TarInfo, rel: str) -> Iterator[Piece]:
     """The member's content in pieces of CHUNK bytes (the last one shorter), each piece complete
     before it is handed out, as tarfile's own reader does (a truncated member raises before its
     last piece counts against the budget). A plain member's pieces are views of the downloaded
@@ -85,11 +85,13 @@ def _member_data(tar: tarfile.TarFile, stream: ChunkStream, member: tarfile.TarI
         if source is None:
             raise UnsafeMember(f"member {rel[:200]!r} has no readable content")
         while chunk := source.read(CHUNK):
+            tar.check_time()
             yield [memoryview(chunk)]
         return
     stream.seek(member.offset_data)
     left = member.size
     while left:
+        tar.check_time()
         want = min(left, CHUNK)
         piece = []
         while want:
@@ -161,28 +163,36 @@ def _link(member: tarfile.TarInfo, root: Path, rel: str, content: TarContent) ->
     return LinkEntry(path=rel, target=source_rel, type="hardlink")
 
 
-def extract_archive(stream: ChunkStream | BinaryIO, root: Path | None, max_bytes: int) -> TarContent:
+def extract_archive(
+    stream: ChunkStream | BinaryIO, root: Path | None, max_bytes: int, deadline: float | None = None
+) -> TarContent:
     """Walk the archive once. With `root`, restore into it; without, only hash (to write a
-    manifest). Raises UnsafeMember, SizeLimitExceeded, tarfile.TarError.
+    manifest). Raises UnsafeMember, SizeLimitExceeded, DeadlineExceeded (checked at every header
+    and every chunk), tarfile.TarError.
 
     tarfile parses every header (pax, GNU long names, sparse maps: its rules, its errors) from a
-    forward-only stream; the members' data bypass its small-block reads."""
+    forward-only stream, bounded by `tar_headers`; the members' data bypass its small-block reads.
+    The paths recorded are bounded too: no more than a manifest can list."""
     if isinstance(stream, ChunkStream):
         source = stream
     else:  # read1: no read-ahead past what the walk needs (a gzip trailer is checked only if reached)
         source = ChunkStream(functools.partial(getattr(stream, "read1", stream.read), CHUNK))
     content = TarContent()
+    listed = 0
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(ArchiveWriter()) if root is not None else None
-        tar = stack.enter_context(tarfile.TarFile(fileobj=source, mode="r"))  # type: ignore[arg-type]
-        for member in tar:
-            rel = _clean(member.name)
+        tar = stack.enter_context(BoundedTarFile(source, deadline))
+        while (member := tar.next_member()) is not None:
+            rel = _clean(member.name, root_ok=member.isdir())
             if member.isdir():
-                if root is not None:
+                if root is not None and rel:
                     _parent(root, rel + "/x")
                 continue
             if rel in content.files or rel in content.links:
                 raise UnsafeMember(f"member {rel[:200]!r} appears twice in the archive")
+            listed += len(rel) + 100
+            if listed > MAX_MANIFEST_BYTES:
+                raise UnsafeMember(f"the archive holds more members than a manifest lists ({MAX_MANIFEST_BYTES} bytes)")
             if member.isfile():
                 budget = max_bytes - content.bytes_written
                 data = _member_data(tar, source, member, rel)

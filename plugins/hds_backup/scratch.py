@@ -11,6 +11,12 @@ dies, not a guess from age:
   and which stays connected until the database is dropped; the server ends that session when
   the owner dies, so a scratch database with no such session is a leftover. Only databases the
   scratch role owns are considered.
+
+What the scratch role may be is in `scratch_role`. A scratch database is closed to other roles
+(CONNECT and TEMPORARY revoked from PUBLIC), and dropped without `WITH (FORCE)`, which would need
+the right to terminate every session in it, autovacuum workers included (see `drop_database`).
+A drop that still fails never hides the restore's verdict: it is reported beside it and the next
+run sweeps the database.
 """
 
 from __future__ import annotations
@@ -28,11 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from hds_backup.pg_tools import Conninfo, connect
+from hds_backup.scratch_role import role_problems
 
 DB_PREFIX = "hds_restore_"
 DIR_PREFIX = "hds-restore-"
 APP_PREFIX = "hds-restore:"
 LOCK_FILE = ".lock"
+DROP_ATTEMPTS = 2
+"""Each plain DROP DATABASE already waits up to 5 s for autovacuum workers to leave."""
 UNLOCKED_GRACE_S = 3600
 """A scratch directory without a lock file is only swept after this long: its owner may be
 between mkdir and flock."""
@@ -112,6 +121,8 @@ class ScratchDatabase:
     """The owner's session: keep it open while the database exists."""
     server_version: int
     swept: list[str] = field(default_factory=list)
+    cleanup_problem: str = ""
+    """Set on the way out when the database could not be dropped (left for the next run)."""
 
 
 def sweep_databases(conn: Any) -> list[str]:
@@ -138,21 +149,28 @@ def sweep_databases(conn: Any) -> list[str]:
     return swept
 
 
-def drop_database(conn: Any, name: str) -> None:
+def drop_database(conn: Any, name: str, attempts: int = DROP_ATTEMPTS) -> None:
+    """A plain DROP DATABASE, retried briefly. Not `WITH (FORCE)`: that terminates every session
+    in the database and fails when the scratch role may not terminate one (an autovacuum worker
+    analysing the restored tables, another role's session), whereas a plain DROP asks autovacuum
+    workers to leave and waits for them. Stray sessions of the scratch role itself are ended
+    first. Raises psycopg.Error when the database is still in use after the last attempt."""
+    import psycopg
     from psycopg import sql
 
-    force = sql.SQL(" WITH (FORCE)") if conn.info.server_version >= 130000 else sql.SQL("")
-    if not force.as_string(conn):
+    for attempt in range(1, attempts + 1):
         conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid() AND usename = current_user",
             (name,),
         )
-    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)) + force)
-
-
-def is_superuser(conn: Any) -> bool:
-    row = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
-    return bool(row and row[0])
+        try:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            return
+        except psycopg.errors.ObjectInUse:
+            if attempt == attempts:
+                raise
+            time.sleep(0.5 * attempt)
 
 
 @contextmanager
@@ -160,30 +178,38 @@ def scratch_database(
     conninfo: Conninfo, timeout_s: float, allow_superuser: bool = False, comment: str = ""
 ) -> Iterator[ScratchDatabase]:
     """A new, empty database on the scratch server, dropped on the way out. Leftovers of dead
-    runs are swept first. A superuser scratch role is refused unless allowed: a restored dump
-    runs its SQL as that role."""
+    runs are swept first. A privileged scratch role is refused unless allowed (`scratch_role`):
+    a restored dump runs its SQL as that role. A failed drop is recorded in `cleanup_problem`,
+    never raised."""
+    import psycopg
     from psycopg import sql
 
     name = DB_PREFIX + new_name()
     control = connect(conninfo, timeout_s=timeout_s, application_name=APP_PREFIX + name)
     created = False
+    db = ScratchDatabase(name, control, control.info.server_version)
     try:
-        if is_superuser(control) and not allow_superuser:
+        problems = role_problems(control)
+        if problems and not allow_superuser:
             raise PermissionError(
-                f"the scratch role of {conninfo.describe()} is a superuser: a restored dump would run its SQL with "
-                "every privilege; use a role with only LOGIN CREATEDB (or set restore.allow_superuser: true)"
+                f"the scratch role of {conninfo.describe()} is refused: {'; '.join(problems)}. A restored dump "
+                "runs its SQL with that role's powers: use a role of its own per tenant with only LOGIN CREATEDB "
+                "(or set restore.allow_superuser: true)"
             )
-        swept = sweep_databases(control)
-        control.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(sql.Identifier(name)))
+        db.swept = sweep_databases(control)
+        ident = sql.Identifier(name)
+        control.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(ident))
         created = True
+        control.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(ident))
         if comment:
-            control.execute(
-                sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(comment[:500]))
-            )
-        yield ScratchDatabase(name, control, control.info.server_version, swept)
+            control.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(ident, sql.Literal(comment[:500])))
+        yield db
     finally:
         try:
             if created:
                 drop_database(control, name)
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            db.cleanup_problem = f"scratch database {name} could not be dropped ({first}); the next run removes it"
         finally:
             control.close()

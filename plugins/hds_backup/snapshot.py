@@ -89,6 +89,11 @@ class SetSnapshot:
     manifest: BackupManifest | None = None
     manifest_problem: str = ""
     restore: RestoreOutcome | None = None
+    stored: tuple[StoredObject, ...] = ()
+    """Every artefact and manifest under the prefix with its headers (encryption, retention),
+    newest first: BKP-03 and BKP-04 judge each backup, not only the newest."""
+    not_inspected: tuple[str, ...] = ()
+    """Keys whose headers were not read because the share of the budget for it ran out."""
 
     @property
     def recovery_point(self) -> tuple[datetime, str] | None:

@@ -48,6 +48,28 @@ def newest_pair(objects: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, d
     return newest, manifests.get(manifest_key(newest["Key"]))
 
 
+def head_every(
+    s3: Any, bucket: str, objects: list[dict[str, Any]], known: dict[str, StoredObject], until: float
+) -> tuple[tuple[StoredObject, ...], tuple[str, ...]]:
+    """HeadObject of every listed object, newest first, reusing those already read (`known`),
+    until the monotonic time `until`; returns (headers, keys left uninspected). A listing carries
+    no encryption or retention header: one HEAD per object, once per run, serves BKP-03 and BKP-04."""
+    import time
+
+    ordered = sorted(
+        (o for o in objects if not o["Key"].endswith("/")), key=lambda o: (o["LastModified"], o["Key"]), reverse=True
+    )
+    found: list[StoredObject] = []
+    for index, listed in enumerate(ordered):
+        if listed["Key"] in known:
+            found.append(known[listed["Key"]])
+            continue
+        if time.monotonic() > until:
+            return tuple(found), tuple(o["Key"] for o in ordered[index:] if o["Key"] not in known)
+        found.append(head(s3, bucket, listed))
+    return tuple(found), ()
+
+
 def head(s3: Any, bucket: str, listed: dict[str, Any]) -> StoredObject:
     """HeadObject of the current version: encryption, retention, version id."""
     key = listed["Key"]

@@ -144,6 +144,10 @@ class BackupSet(_Strict):
     prefix: str = Field(max_length=900, description="Key prefix of this set's artefacts and manifests")
     format: ArtefactFormat
     compression: Literal["auto", "none", "gzip", "zstd"] = "auto"
+    allow_empty: bool = Field(
+        default=False,
+        description="The data may legitimately be empty: a backup restoring no row (or no file content) may pass",
+    )
     restore: RestoreSpec = Field(default_factory=RestoreSpec)
 
     @field_validator("prefix")

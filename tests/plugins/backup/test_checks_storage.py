@@ -109,7 +109,8 @@ def test_locked_bucket_is_immutable_and_refuses_the_probe(locked_bucket):
     findings = list(checks.immutability(snap, check_ctx(target)))
     assert statuses(findings) == [Status.passed] * 3
     _config, newest, probe = findings
-    assert newest.resource == "docs: f/d.tar" and newest.evidence["lock_mode"] == "COMPLIANCE"
+    assert newest.resource == "docs" and newest.evidence["objects_within_retention"] == 2
+    assert newest.message == "every object stored in the last 30 days (2) is locked for at least 30 days"
     assert probe.message.startswith("deleting probe version") and "refused" in probe.message
     assert probe.evidence["probe_key"].startswith("hds-immutability-probe/probe-")
     versions = locked_bucket.s3.list_object_versions(Bucket=locked_bucket.name, Prefix="hds-immutability-probe/")
@@ -141,19 +142,64 @@ def test_short_or_governance_retention_against_parameters(endpoint, account):
 
 def test_each_backup_object_is_encrypted(locked_bucket):
     snap, target = _stored(locked_bucket)
-    findings = list(checks.encryption(snap, check_ctx(target)))
-    assert [f.resource for f in findings] == ["docs: f/d.tar", "docs: f/d.tar.manifest.json"]
-    assert statuses(findings) == [Status.passed, Status.passed]
-    assert findings[0].evidence["server_side_encryption"] == "AES256"
-    kms = list(checks.encryption(snap, check_ctx(target, {"require_kms": True})))
-    assert statuses(kms) == [Status.failed, Status.failed] and kms[0].message == "encrypted with AES256, not a KMS key"
+    finding = only(checks.encryption(snap, check_ctx(target)))
+    assert finding.resource == "docs" and finding.status is Status.passed
+    assert finding.message == "every stored object (2: backups and manifests) encrypted at rest (AES256)"
+    assert finding.evidence["server_side_encryption"] == {"AES256": 2}
+    kms = only(checks.encryption(snap, check_ctx(target, {"require_kms": True})))
+    assert kms.status is Status.failed and kms.message == "2 of 2 stored objects encrypted with AES256, not a KMS key"
 
 
 def test_unencrypted_backup_objects_fail(plain_bucket):
     snap, target = _stored(plain_bucket)
-    findings = list(checks.encryption(snap, check_ctx(target)))
-    assert statuses(findings) == [Status.failed, Status.failed]
-    assert findings[0].message == "stored without server-side encryption"
+    finding = only(checks.encryption(snap, check_ctx(target)))
+    assert finding.status is Status.failed
+    assert finding.message.startswith("2 of 2 stored objects without server-side encryption: ")
+    assert sorted(finding.evidence["unencrypted"]) == ["f/d.tar", "f/d.tar.manifest.json"]
+
+
+def _two_backups(bucket: BackupBucket, configure_between=None, **older_put) -> tuple:
+    """Two backups with their manifests (the newer one last, by date or by key); the bucket's settings
+    may change between them, and the older one may be uploaded with its own headers."""
+    old, new = tar_bytes([("a.txt", b"1")]), tar_bytes([("a.txt", b"2")])
+    bucket.s3.put_object(Bucket=bucket.name, Key="f/d-1.tar", Body=old, **older_put)
+    bucket.s3.put_object(
+        Bucket=bucket.name, Key="f/d-1.tar.manifest.json", Body=_manifest(old, 25).dumps().encode(), **older_put
+    )
+    if configure_between is not None:
+        configure_between(bucket.s3)
+    bucket.put_backup("f/d-2.tar", new, _manifest(new, 1))
+    target = bucket.target([UNTESTED])
+    return collect(target), target
+
+
+def test_an_older_unencrypted_backup_fails_although_the_newest_is_encrypted(endpoint, account):
+    """Default encryption turned on after the first backup: the older one stays unencrypted."""
+    creds, refs = account
+    bucket = new_bucket(endpoint, creds, refs, encryption="none")
+    encrypt = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
+    snap, target = _two_backups(
+        bucket, lambda s3: s3.put_bucket_encryption(Bucket=bucket.name, ServerSideEncryptionConfiguration=encrypt)
+    )
+    assert snap.sets[0].newest.key == "f/d-2.tar" and snap.sets[0].newest.sse == "AES256"
+    finding = only(checks.encryption(snap, check_ctx(target)))
+    assert finding.status is Status.failed
+    assert finding.evidence["server_side_encryption"] == {"AES256": 2, "none": 2}
+    assert sorted(finding.evidence["unencrypted"]) == ["f/d-1.tar", "f/d-1.tar.manifest.json"]
+
+
+def test_an_older_backup_locked_too_briefly_fails_immutability(locked_bucket):
+    """A job that set its own 2-day retention on the older backup, overriding the bucket's default."""
+    until = utc_now() + timedelta(days=2)
+    snap, target = _two_backups(locked_bucket, ObjectLockMode="COMPLIANCE", ObjectLockRetainUntilDate=until)
+    config, objects = checks.immutability(snap, check_ctx(target))
+    assert config.status is Status.passed
+    assert objects.status is Status.failed
+    assert objects.message.startswith("2 of 4 objects stored in the last 30 days can be deleted before 30 days: ")
+    assert sorted(objects.evidence["not_protected"]) == [
+        f"f/d-1.tar (locked until {until:%Y-%m-%d}, less than 30 days)",
+        f"f/d-1.tar.manifest.json (locked until {until:%Y-%m-%d}, less than 30 days)",
+    ]
 
 
 def test_missing_bucket_fails_freshness_and_errors_nothing(account, endpoint):

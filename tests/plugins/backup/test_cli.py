@@ -102,3 +102,17 @@ def test_bad_input_is_one_line_with_exit_code_2(tmp_path):
     proc = hdsctl("backup", "manifest", str(broken), "--backup-format", "tar")
     assert proc.returncode == 2 and proc.stderr.startswith(f"hdsctl: error: {broken}: "), proc.stderr
     assert not list(tmp_path.glob("*.manifest.json"))
+
+
+def test_a_privileged_scratch_role_is_refused_by_the_manifest_writer_too(pg, tmp_path):
+    """The manifest writer restores the dump into the scratch server: the same refusal, one line."""
+    role = pg.create_role("manifest_writer_exec")
+    pg.psql(f"GRANT pg_execute_server_program TO {role}")
+    dump = pg_dump(pg, "clinique", tmp_path / "clinique.dump", "pg_custom")
+    variable = env_var(pg.dsn("postgres", user=role))
+    proc = hdsctl("backup", "manifest", str(dump), "--backup-format", "pg_custom", "--scratch-dsn-env", variable)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"hdsctl: error: {dump}: the scratch role of env:{variable} is refused: ")
+    assert f"{role} is a member of pg_execute_server_program" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("*.manifest.json"))
