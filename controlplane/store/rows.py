@@ -91,7 +91,7 @@ def chain_lengths(conn: Connection, tenants: Sequence[str]) -> dict[str, tuple[i
         q = select(r.c.tenant, func.count(), func.max(r.c.id)).where(r.c.tenant.in_(chunk)).group_by(r.c.tenant)
         found = {tenant: (int(n), int(last)) for tenant, n, last in conn.execute(q)}
         ids = [last for _, last in found.values()]
-        heads = dict(conn.execute(select(r.c.id, r.c.record_hash).where(r.c.id.in_(ids)))) if ids else {}
+        heads = {i: h for i, h in conn.execute(select(r.c.id, r.c.record_hash).where(r.c.id.in_(ids)))} if ids else {}
         for tenant, (n, last) in found.items():
             out[tenant] = (n, heads.get(last))
     return out
