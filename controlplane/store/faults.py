@@ -47,7 +47,7 @@ _FAULTS = (
     (("disk i/o error", "input/output error"), "I/O error"),
     (
         ("malformed", "corrupt", "database disk image"),
-        "the store is corrupted; run `hdsctl evidence verify` and restore the store from a backup",
+        "the store is corrupted: restore it from a backup",
     ),
     (("database is locked", "database table is locked"), "the store stayed locked by another process"),
     (("unable to open database file",), "cannot open the store file"),
@@ -57,6 +57,19 @@ _FAULTS = (
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _no_space_left(where: str) -> bool:
+    """Whether the filesystem of a SQLite store is full: SQLite reports a write that hit ENOSPC
+    in its WAL as a plain "disk I/O error", which would send the operator looking for a bad disk."""
+    import os
+    from pathlib import Path
+
+    try:
+        stat = os.statvfs(Path(where).parent)
+    except (OSError, ValueError):
+        return False
+    return stat.f_bavail * stat.f_frsize < 64 * 1024
 
 
 def classify(exc: BaseException, location: str | None = None) -> InputError | StoreFault | None:
@@ -73,6 +86,8 @@ def classify(exc: BaseException, location: str | None = None) -> InputError | St
         return InputError.single("--store", "", f"{where} is not an SQLite evidence store ({detail})")
     if getattr(orig, "sqlstate", None) == "53100":  # PostgreSQL disk_full
         return StoreFault(where, f"the disk is full ({detail})")
+    if "i/o error" in low and _no_space_left(where):
+        return StoreFault(where, f"the disk is full ({detail}; no space left on its filesystem)")
     for needles, meaning in _FAULTS:
         if any(n in low for n in needles):
             return StoreFault(where, f"{meaning} ({detail})")

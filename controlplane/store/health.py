@@ -9,10 +9,14 @@ and checks every index against its table; `quick_check` skips the index contents
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from sqlalchemy import Engine, inspect
+from sqlalchemy.engine import make_url
 
 from controlplane.errors import InputError
-from controlplane.store.engine import create_schema, foreign_tables, schema_is_current
+from controlplane.store.engine import create_schema, foreign_tables, make_engine, schema_is_current
 from controlplane.store.faults import StoreFault
 
 
@@ -57,3 +61,29 @@ def prepare_store(engine: Engine, create: bool, where: str, integrity: str | Non
 def _has_tables(engine: Engine) -> bool:
     with engine.connect() as conn:
         return bool(inspect(conn).get_table_names())
+
+
+def on_read_only_fs(database: str) -> bool:
+    try:
+        return bool(os.statvfs(Path(database).parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def open_immutable(database: str, where: str, integrity: str | None) -> Engine:
+    """A store on read-only media (an archived copy, a read-only mount), opened to be read: SQLite
+    cannot open a WAL database there the usual way (it needs to create `-shm`), so the file is
+    opened `immutable` — which is exact only when no `-wal` file holds changes not yet written
+    back; then it is refused rather than read stale."""
+    wal = Path(f"{database}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise StoreFault(
+            where, f"the store is on a read-only filesystem and {wal.name} holds changes not written back: copy both"
+        )
+    engine = make_engine(make_url(f"sqlite:///file:{database}?mode=ro&immutable=1&uri=true"))
+    try:
+        prepare_store(engine, False, where, integrity)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine

@@ -26,7 +26,7 @@ from controlplane.store import lease, schema
 from controlplane.store.chain import canonical_json, hash_body, record_body
 from controlplane.store.engine import lock_chains, make_engine, write_transaction
 from controlplane.store.faults import StoreFault, classify, note_store
-from controlplane.store.health import prepare_store, sqlite_integrity
+from controlplane.store.health import on_read_only_fs, open_immutable, prepare_store, sqlite_integrity
 from controlplane.store.rows import chain_heads, check_key, insert_results, list_json, record_from_row, stream_results
 
 DEFAULT_STORE = "hds-evidence.sqlite"
@@ -117,7 +117,11 @@ class EvidenceStore:
         except (OperationalError, ProgrammingError, DatabaseError) as exc:
             engine.dispose()
             fault = classify(exc, where)
-            if isinstance(fault, StoreFault) and url.get_backend_name() != "sqlite":
+            if isinstance(fault, StoreFault) and is_sqlite and url.database and on_read_only_fs(url.database):
+                if create:
+                    raise StoreFault(where, "the store is on a read-only filesystem: nothing can be written") from None
+                return cls(open_immutable(url.database, where, integrity))
+            if isinstance(fault, StoreFault) and not is_sqlite:
                 raise InputError.single("--store", "", f"cannot open store {where}: {fault.reason}") from None
             if fault is not None:
                 raise fault from None
