@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from controlplane.cli.options import CONFIG_OPTION, STORE_OPTION
+from controlplane.cli.options import CONFIG_OPTION, SIGNING_KEY_OPTION, STORE_OPTION
 
 
 @click.command()
@@ -23,17 +23,37 @@ from controlplane.cli.options import CONFIG_OPTION, STORE_OPTION
     show_default=True,
     help="Folder for the rendered features, cucumber.json and preuves.html.",
 )
-def audit(config_path: Path, store: str, tenants: tuple[str, ...], tags: str, output: Path) -> None:
+@SIGNING_KEY_OPTION
+def audit(
+    config_path: Path, store: str, tenants: tuple[str, ...], tags: str, output: Path, signing_key: str | None
+) -> None:
     """Sweep the tenants, execute the auditor's Gherkin features (French) on the results and
     write cucumber.json plus a French evidence document (preuves.html) in OUTPUT.
+
+    With --signing-key (or HDS_SIGNING_KEY) the audited run is sealed and the key id printed.
 
     Exit code 0 when every scenario holds, 1 when one does not, 2 on bad input.
     """
     from controlplane.audit.session import audit as run_audit
     from controlplane.runner import prepare
 
+    key = None
+    if signing_key:
+        from controlplane.evidence import load_signing_key
+
+        key = load_signing_key(signing_key, "--signing-key")  # before the sweep: a bad key writes nothing
     prepared = prepare(config_path, tenants)
     outcome = run_audit(prepared, store, output.resolve(), [t for t in tags.split(",") if t.strip()])
+    if key is not None:
+        from controlplane.evidence import seal_run
+        from controlplane.store import EvidenceStore
+
+        s = EvidenceStore.open(store, create=False)
+        try:
+            sealed = seal_run(s, outcome.run.run_id, key)
+        finally:
+            s.close()
+        click.echo(f"Exécution {sealed.run_id} scellée, clé {sealed.key_id}")
     click.echo(" · ".join(f"{k} : {v}" for k, v in outcome.scenarios.items()))
     click.echo(f"Cucumber JSON : {outcome.cucumber_json}")
     click.echo(f"Dossier de preuves : {outcome.document}")
