@@ -140,7 +140,7 @@ def verify(
         witness = open_witness(witness_url)
     s = _open(store, integrity="full")
     try:
-        contents = witness.read() if witness is not None else None
+        contents = witness.read({tenant} if tenant else None) if witness is not None else None
         result = verify_store(s, tenant, run_id, pinned, location=store, jobs=jobs, witness=contents)
     finally:
         s.close()

@@ -71,10 +71,13 @@ class S3Witness:
             )
         return self._client
 
+    @staticmethod
+    def _part(text: str) -> str:
+        """A key segment: the id itself when it is a safe name (tenant ids always are), else hex."""
+        return text if _KEY_PART.match(text) else text.encode().hex()[:200]
+
     def key(self, head: ChainHead) -> str:
-        parts = [head.tenant, head.run_id]
-        if not all(_KEY_PART.match(p) for p in parts):
-            parts = [p if _KEY_PART.match(p) else p.encode().hex()[:200] for p in parts]
+        parts = [self._part(head.tenant), self._part(head.run_id)]
         return "/".join([*([self.prefix] if self.prefix else []), *parts]) + ".json"
 
     def append(self, heads: Sequence[ChainHead]) -> None:
@@ -103,13 +106,17 @@ class S3Witness:
         contents = WitnessContents(self.url)
         s3 = self._s3()
         versions: dict[str, list[dict[str, Any]]] = {}
-        prefix = f"{self.prefix}/" if self.prefix else ""
+        base = f"{self.prefix}/" if self.prefix else ""
+        # One tenant asked: only its own objects are listed, so nothing of another tenant is read
+        # or named (keys hold tenant ids).
+        prefixes = [f"{base}{self._part(t)}/" for t in sorted(tenants)] if tenants is not None else [base]
         try:
-            for page in s3.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=prefix):
-                for v in page.get("Versions", []):
-                    versions.setdefault(v["Key"], []).append(v)
-                for marker in page.get("DeleteMarkers", []):
-                    contents.notes.append(f"{marker['Key']} has a delete marker (its locked versions are still read)")
+            for prefix in prefixes:
+                for page in s3.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=prefix):
+                    for v in page.get("Versions", []):
+                        versions.setdefault(v["Key"], []).append(v)
+                    for marker in page.get("DeleteMarkers", []):
+                        contents.notes.append(f"{marker['Key']} has a delete marker (its locked versions are read)")
             for key in sorted(versions):
                 self._read_key(s3, key, versions[key], contents, tenants)
         except (BotoCoreError, ClientError) as exc:

@@ -213,3 +213,13 @@ def test_an_unreachable_witness_fails_the_run_with_exit_3_after_storing_it(tmp_p
     )  # fmt: skip
     assert out.exit_code == 3, out.output
     assert "is stored but not anchored" in out.stderr and "Traceback" not in out.output
+
+
+def test_a_tenants_verification_against_the_witness_shows_nothing_of_another_tenant(runs: Runs) -> None:
+    delete_last_run(runs.store, runs.run_ids[-1])  # both tenants' tails are gone: each sees only its own
+    for fmt in ("table", "json"):
+        out = runs.verify("--witness", runs.witness, "--tenant", ALPHA, "--format", fmt)
+        assert out.exit_code == 1 and ALPHA in out.stdout
+        assert BETA not in out.output, out.output
+    doc = json.loads(runs.verify("--witness", runs.witness, "--tenant", ALPHA, "--format", "json").stdout)
+    assert doc["witness"]["heads"] == 2  # only alpha's heads were read
