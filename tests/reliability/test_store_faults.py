@@ -198,3 +198,11 @@ def test_a_store_on_a_read_only_filesystem_is_read_but_never_written(runs: Runs,
     assert report.returncode == 0, report.stderr
     written = in_namespace(setup, "run", "-c", str(runs.fleet), "--store", store)
     clean_fault(written, 3, "read-only filesystem")
+
+
+@pytest.mark.parametrize("command", ["runs list", "evidence verify", "report"])
+def test_a_full_disk_does_not_stop_reading_the_store(runs: Runs, page_limit, command: str) -> None:
+    page_limit["pages"] = page_count(runs.store)  # not one page more can be written
+    out = hdsctl(*read_commands(runs.store, runs.workdir)[command])
+    assert out.exit_code == 0, out.output
+    assert "hdsctl: error" not in out.output
