@@ -40,7 +40,7 @@ from controlplane.store import schema
 from controlplane.store.chain import canonical_json
 
 if TYPE_CHECKING:
-    from controlplane.store.sql import RunRecord
+    from controlplane.store.location import RunRecord
 
 HEARTBEAT_S = 10.0
 """How often a runner refreshes its leases."""

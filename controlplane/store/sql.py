@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,45 +26,10 @@ from controlplane.store.chain import canonical_json, hash_body, record_body
 from controlplane.store.engine import lock_chains, make_engine, write_transaction
 from controlplane.store.faults import StoreFault, classify, note_store
 from controlplane.store.health import on_read_only_fs, open_immutable, prepare_store, sqlite_integrity
+from controlplane.store.location import DEFAULT_STORE, RunRecord, describe_location, store_url
 from controlplane.store.rows import chain_heads, check_key, insert_results, list_json, record_from_row, stream_results
 
-DEFAULT_STORE = "hds-evidence.sqlite"
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    run_id: str
-    started_at: str
-    finished_at: str | None
-    status: str
-    tool_version: str
-    catalog_digest: str
-    config_digest: str
-    filters: dict[str, Any]
-    tenants: list[str]
-    planned: int
-    counts: dict[str, int] | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
-
-
-def store_url(location: str) -> str:
-    """A bare path means SQLite; anything with '://' is an SQLAlchemy URL."""
-    if "://" in location:
-        return location
-    return f"sqlite:///{Path(location).expanduser()}"
-
-
-def describe_location(location: str) -> str:
-    """Where the store is, for humans, without any password the URL may hold."""
-    try:
-        url = make_url(store_url(location))
-    except ArgumentError:
-        return "<invalid store URL>"
-    if url.get_backend_name() == "sqlite":
-        return url.database or ":memory:"
-    return url.render_as_string(hide_password=True)
+__all__ = ["DEFAULT_STORE", "EvidenceStore", "RunRecord", "describe_location", "store_url"]
 
 
 class EvidenceStore:
