@@ -1,4 +1,5 @@
-"""`hdsctl evidence keygen|seal|verify|export`: signing keys, run seals, checks, auditor bundles."""
+"""`hdsctl evidence keygen|seal|verify|anchor|export`: signing keys, run seals, checks, anchoring in a
+witness, auditor bundles."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import click
 
 from controlplane.cli.options import STORE_OPTION
 from controlplane.cli.output import FORMAT_OPTION, emit_json
+from controlplane.errors import InputError
 
 KEY_OPTION = click.option(
     "--key",
@@ -186,6 +188,36 @@ def _print_verification(result: Any, pinned: bool, require_seals: bool) -> None:
         click.echo("note: seals were checked against the keys stored with them; pass --public-key to pin the signer")
     if result.witness is None:
         click.echo("note: without --witness, a deleted chain tail (the last runs) cannot be detected")
+
+
+@evidence.command("anchor")
+@STORE_OPTION
+@click.option("--run", "run_id", required=True, help="The finished run whose chain heads to anchor.")
+@click.option("--witness", "witness_url", envvar="HDS_WITNESS", metavar="URL", required=True, help=WITNESS_HELP)
+@FORMAT_OPTION
+def anchor(store: str, run_id: str, witness_url: str, fmt: str) -> None:
+    """Write each tenant's chain head after a run to the witness: for a run sealed after it ran
+    (`evidence seal`), so the witness also holds its seal. `hdsctl run --witness` does this itself."""
+    from controlplane.evidence.witness import anchor_run, open_witness
+
+    witness = open_witness(witness_url)
+    s = _open(store)
+    try:
+        run = s.get_run(run_id)
+        if run is None:
+            raise InputError.single("--run", "", f"no run {run_id!r} in the store")
+        if run.status == "running":
+            raise InputError.single("--run", "", f"run {run_id} is still running: anchor it once it has finished")
+        heads = anchor_run(s, run_id, witness)
+    finally:
+        s.close()
+    if fmt == "json":
+        emit_json({"run_id": run_id, "witness": witness.url, "heads": [h.as_dict() for h in heads]})
+        return
+    for h in heads:
+        sealed = "sealed" if h.seal else "unsealed"
+        click.echo(f"anchored {h.tenant} after run {run_id}: {h.chain_length} records in its chain ({sealed})")
+    click.echo(f"witness {witness.url}")
 
 
 @evidence.command("export")

@@ -1,5 +1,6 @@
-"""S3 Object Lock witness: each tenant's chain head after each run, one object per (run, tenant),
-written with Object Lock in COMPLIANCE mode — the same feature S3-07 checks on backup buckets.
+"""S3 Object Lock witness: each tenant's chain head after each run, one object per (run, tenant)
+head (a second if the run is anchored again once sealed), written with Object Lock in COMPLIANCE
+mode — the same feature S3-07 checks on backup buckets.
 
 URL: ``s3://BUCKET/PREFIX?region=eu-west-3&endpoint_url=https://s3.example&retention_days=1095``
 (every query parameter optional). Credentials come from the SDK's default chain (environment,
@@ -16,6 +17,7 @@ and objects without a COMPLIANCE lock. Objects are small (under 2 KiB) and read 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Collection, Sequence
@@ -76,8 +78,10 @@ class S3Witness:
         """A key segment: the id itself when it is a safe name (tenant ids always are), else hex."""
         return text if _KEY_PART.match(text) else text.encode().hex()[:200]
 
-    def key(self, head: ChainHead) -> str:
-        parts = [self._part(head.tenant), self._part(head.run_id)]
+    def key(self, head: ChainHead, body: bytes) -> str:
+        """`PREFIX/TENANT/RUN/DIGEST.json`: a head anchored again (after a later seal) gets its own
+        object, so our writer never writes a second version of a key — one that exists is foreign."""
+        parts = [self._part(head.tenant), self._part(head.run_id), hashlib.sha256(body).hexdigest()[:32]]
         return "/".join([*([self.prefix] if self.prefix else []), *parts]) + ".json"
 
     def append(self, heads: Sequence[ChainHead]) -> None:
@@ -90,7 +94,7 @@ class S3Witness:
             try:
                 s3.put_object(
                     Bucket=self.bucket,
-                    Key=self.key(head),
+                    Key=self.key(head, body),
                     Body=body,
                     ContentType="application/json",
                     ChecksumAlgorithm="SHA256",
@@ -132,7 +136,9 @@ class S3Witness:
         contents: WitnessContents,
         tenants: Collection[str] | None,
     ) -> None:
-        found.sort(key=lambda v: v["LastModified"])
+        # S3 lists a key's versions newest first; LastModified (whole seconds on some servers)
+        # breaks ties no better, so the listing order, reversed, decides between equal times.
+        found = sorted(reversed(found), key=lambda v: v["LastModified"])
         bodies = []
         for version in found:
             if version.get("Size", 0) > MAX_OBJECT:

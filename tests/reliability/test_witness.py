@@ -223,3 +223,41 @@ def test_a_tenants_verification_against_the_witness_shows_nothing_of_another_ten
         assert BETA not in out.output, out.output
     doc = json.loads(runs.verify("--witness", runs.witness, "--tenant", ALPHA, "--format", "json").stdout)
     assert doc["witness"]["heads"] == 2  # only alpha's heads were read
+
+
+def test_a_run_sealed_after_it_ran_is_anchored_again_with_its_seal(runs: Runs) -> None:
+    runs.run(sealed=False)
+    last = runs.run_ids[-1]
+    sealed = hdsctl("evidence", "seal", "--store", str(runs.store), "--run", last, "--key", str(runs.key))
+    assert sealed.exit_code == 0, sealed.output
+    anchored = hdsctl("evidence", "anchor", "--store", str(runs.store), "--run", last, "--witness", runs.witness)
+    assert anchored.exit_code == 0 and f"anchored {ALPHA} after run {last}" in anchored.stdout, anchored.output
+    assert runs.verify("--witness", runs.witness, "--require-seals").exit_code == 0
+    conn = open_raw(runs.store)
+    conn.execute("DELETE FROM seals WHERE run_id = ? AND tenant = ?", (last, BETA))
+    conn.close()
+    doc = json.loads(runs.verify("--witness", runs.witness, "--format", "json").stdout)
+    beta = next(t for t in doc["tenants"] if t["tenant"] == BETA)
+    assert [(p["kind"], p["run_id"]) for p in beta["problems"]] == [("seal_deleted", last)]
+
+
+def test_a_witness_object_overwritten_by_the_writer_is_reported_and_the_original_used(
+    s3_witness: str, s3: LocalS3Endpoint, tmp_path: Path
+) -> None:
+    import boto3
+
+    runs = Runs(tmp_path, s3_witness)
+    runs.run()
+    bucket = s3_witness[len("s3://") :].split("/", 1)[0]
+    client = boto3.client("s3", region_name="eu-west-3", endpoint_url=s3.url)
+    key = next(v["Key"] for v in client.list_object_versions(Bucket=bucket)["Versions"] if f"/{ALPHA}/" in v["Key"])
+    original = json.loads(client.get_object(Bucket=bucket, Key=key)["Body"].read())
+    forged = original | {"head": original["head"] | {"chain_length": 1}}
+    client.put_object(
+        Bucket=bucket, Key=key, Body=json.dumps(forged).encode(), ObjectLockMode="COMPLIANCE",
+        ObjectLockRetainUntilDate=datetime.now(UTC) + timedelta(days=1), ChecksumAlgorithm="SHA256",
+    )  # fmt: skip
+    doc = json.loads(runs.verify("--witness", s3_witness, "--format", "json").stdout)
+    assert any("was overwritten" in p for p in doc["witness"]["problems"]), doc["witness"]
+    alpha = next(t for t in doc["tenants"] if t["tenant"] == ALPHA)
+    assert alpha["problems"] == []  # the original head (the oldest version) still matches the store
