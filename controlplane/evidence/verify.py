@@ -11,7 +11,9 @@ What each tampering looks like, and how it is named (`Problem.kind`):
 - a run's counts (`runs.counts`) changed after a version-2 seal → `counts_mismatch`;
 - with a witness (`witness_check`): a deleted chain tail → `truncated`, a deleted run →
   `run_deleted`, a rewritten chain → `witness_mismatch`, forged counts → `counts_forged`, a
-  deleted or replaced seal → `seal_deleted` / `seal_replaced`, a damaged witness → `witness_damaged`.
+  deleted or replaced seal → `seal_deleted` / `seal_replaced`; a record of a run whose run row is
+  gone → `run_missing`. What is wrong with the witness itself (an edited line, an overwritten
+  object) is listed under the witness and fails the verification too.
 
 Each tenant gets one verdict: `tampered` (any problem above), else `unsealed` (some run carries no
 seal — never sealed, still in progress, or its seal deleted: without a witness these look alike),
