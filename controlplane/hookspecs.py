@@ -18,6 +18,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from controlplane.demo_context import DemoContext
+    from controlplane.evidence.witness import WitnessScheme
     from controlplane.plugin_types import CheckSpec, TargetKind
 
 PROJECT = "hds"
@@ -76,4 +77,19 @@ def hds_demo_setup(ctx: DemoContext) -> None:
     entry, and register every server or temporary resource on ``ctx.stack`` (an ExitStack) so
     the demo stops it. Keep everything on 127.0.0.1 and inside ``ctx.workdir``. If the
     plugin cannot run here (a missing server binary), call ``ctx.note(text)`` to say so plainly.
+    """
+
+
+@hookspec
+def hds_witnesses() -> list[WitnessScheme]:
+    """Return the witnesses this plugin provides: where each tenant's chain head is anchored
+    after every run, outside the evidence store (see :mod:`controlplane.evidence.witness`).
+
+    Each :class:`WitnessScheme` binds a URL scheme (``s3``, ``file``...) to a factory
+    ``open(url) -> Witness``; the factory validates the URL and raises ``InputError`` on a bad
+    one, without network I/O. The witness's ``append(heads)`` must write durably and never
+    rewrite earlier entries (raise ``WitnessError`` when it cannot); ``read(tenants)`` returns
+    every head kept, oldest first, plus what is wrong with the witness itself. The first plugin
+    registering a scheme wins; the core provides ``file``. Keep cloud SDK imports inside the
+    factory, so listing schemes stays cheap.
     """

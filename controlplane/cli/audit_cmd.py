@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from controlplane.cli.options import CONFIG_OPTION, STORE_OPTION
+from controlplane.cli.options import CONFIG_OPTION, SIGNING_KEY_OPTION, STORE_OPTION
 
 
 @click.command()
@@ -23,9 +23,14 @@ from controlplane.cli.options import CONFIG_OPTION, STORE_OPTION
     show_default=True,
     help="Folder for the rendered features, cucumber.json and preuves.html.",
 )
-def audit(config_path: Path, store: str, tenants: tuple[str, ...], tags: str, output: Path) -> None:
+@SIGNING_KEY_OPTION
+def audit(
+    config_path: Path, store: str, tenants: tuple[str, ...], tags: str, output: Path, signing_key: str | None
+) -> None:
     """Sweep the tenants, execute the auditor's Gherkin features (French) on the results and
     write cucumber.json plus a French evidence document (preuves.html) in OUTPUT.
+
+    With --signing-key (or HDS_SIGNING_KEY) the audited run is sealed and the key id printed.
 
     Exit code 0 when every scenario holds, 1 when one does not, 2 on bad input.
     """
@@ -35,14 +40,29 @@ def audit(config_path: Path, store: str, tenants: tuple[str, ...], tags: str, ou
     from controlplane.audit.summary import french_summary
     from controlplane.runner import prepare
 
-    # Every input is checked before anything is swept or stored.
+    # Every input is checked before anything is swept or stored: a bad tag or key writes nothing.
     selected_tags = validate_tags(tags)
+    key = None
+    if signing_key:
+        from controlplane.evidence import load_signing_key
+
+        key = load_signing_key(signing_key, "--signing-key")
     prepared = prepare(config_path, tenants)
     try:
         outcome = run_audit(prepared, store, output.resolve(), selected_tags)
     except FeaturesNotRun as exc:
         click.echo(f"hdsctl: error: les scénarios n'ont pas pu être exécutés ({exc})", err=True)
         raise SystemExit(2) from None
+    if key is not None:
+        from controlplane.evidence import seal_run
+        from controlplane.store import EvidenceStore
+
+        with_store = EvidenceStore.open(store, create=False)
+        try:
+            sealed = seal_run(with_store, outcome.run.run_id, key)
+        finally:
+            with_store.close()
+        click.echo(f"Exécution {sealed.run_id} scellée, clé {sealed.key_id}")
     for line in french_summary(outcome.run.run_id, list(prepared.plan.tenants), outcome.results):
         click.echo(line)
     click.echo(f"Cucumber JSON : {outcome.cucumber_json}")

@@ -1,4 +1,5 @@
-"""`hdsctl evidence keygen|seal|verify|export`: signing keys, run seals, checks, auditor bundles."""
+"""`hdsctl evidence keygen|seal|verify|anchor|export`: signing keys, run seals, checks, anchoring in a
+witness, auditor bundles."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import click
 
 from controlplane.cli.options import STORE_OPTION
 from controlplane.cli.output import FORMAT_OPTION, emit_json
+from controlplane.errors import InputError
 
 KEY_OPTION = click.option(
     "--key",
@@ -20,10 +22,10 @@ KEY_OPTION = click.option(
 )
 
 
-def _open(store: str) -> Any:
+def _open(store: str, integrity: str | None = None) -> Any:
     from controlplane.store import EvidenceStore
 
-    return EvidenceStore.open(store, create=False)
+    return EvidenceStore.open(store, create=False, integrity=integrity)
 
 
 @click.group()
@@ -85,6 +87,12 @@ def seal(store: str, run_id: str, key: str, fmt: str) -> None:
     click.echo(f"key id {outcome.key_id}")
 
 
+WITNESS_HELP = (
+    "Witness of chain heads outside the store: s3://BUCKET/PREFIX (Object Lock, plugin hds_s3) or "
+    "file:///PATH (local append-only file) (env HDS_WITNESS)."
+)
+
+
 @evidence.command("verify")
 @STORE_OPTION
 @click.option("--tenant", help="Only this tenant's evidence.")
@@ -92,8 +100,15 @@ def seal(store: str, run_id: str, key: str, fmt: str) -> None:
 @click.option(
     "--public-key",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Pin the signer: every finished run must carry a seal made with this key.",
+    help="Pin the signer: every seal must be made with this key.",
 )
+@click.option(
+    "--require-seals",
+    is_flag=True,
+    envvar="HDS_REQUIRE_SEALS",
+    help="Fail (exit 1) when a run is unsealed: never sealed, in progress, or seal deleted (env HDS_REQUIRE_SEALS).",
+)
+@click.option("--witness", "witness_url", envvar="HDS_WITNESS", metavar="URL", help=WITNESS_HELP)
 @click.option(
     "--jobs",
     type=click.IntRange(min=1, max=64),
@@ -101,35 +116,108 @@ def seal(store: str, run_id: str, key: str, fmt: str) -> None:
 )
 @FORMAT_OPTION
 def verify(
-    store: str, tenant: str | None, run_id: str | None, public_key: Path | None, jobs: int | None, fmt: str
+    store: str,
+    tenant: str | None,
+    run_id: str | None,
+    public_key: Path | None,
+    require_seals: bool,
+    witness_url: str | None,
+    jobs: int | None,
+    fmt: str,
 ) -> None:
-    """Check every record against its hash, every link of each tenant's chain, and every seal;
-    name the first bad record or seal. Exit code 0 intact, 1 tampered, 2 bad input."""
+    """Check the store file (SQLite integrity check), every record against its hash, every link of
+    each tenant's chain, every seal and, with --witness, every chain head anchored outside the
+    store; name the first bad record or seal.
+
+    Verdict per tenant: SEALED, UNSEALED (some run carries no seal: not tampering) or TAMPERED.
+    Exit code 0 intact, 1 tampered (or unsealed with --require-seals), 2 bad input, 3 store
+    fault (corrupted, unreadable) or unreadable witness."""
     from controlplane.evidence import load_public_key, verify_store
 
     pinned = load_public_key(public_key) if public_key else None
+    witness = None
+    if witness_url:
+        from controlplane.evidence.witness import open_witness
+
+        witness = open_witness(witness_url)
+    s = _open(store, integrity="full")
+    try:
+        contents = witness.read({tenant} if tenant else None) if witness is not None else None
+        result = verify_store(s, tenant, run_id, pinned, location=store, jobs=jobs, witness=contents)
+    finally:
+        s.close()
+    code = result.exit_code(require_seals)
+    if fmt == "json":
+        emit_json(result.as_dict() | {"require_seals": require_seals})
+        raise SystemExit(code)
+    _print_verification(result, pinned is not None, require_seals)
+    raise SystemExit(code)
+
+
+def _print_verification(result: Any, pinned: bool, require_seals: bool) -> None:
+    for t in result.tenants:
+        sealed = f"{len(t.sealed_runs)}/{len(t.runs)} runs sealed"
+        anchored = f", {t.anchored_heads} heads in the witness" if result.witness is not None else ""
+        if t.verdict == "sealed":
+            click.echo(f"{t.tenant}: SEALED — {t.records} records, chain intact, {sealed}{anchored}")
+        elif t.verdict == "unsealed":
+            runs = ", ".join(t.unsealed_runs[:5]) + (" …" if len(t.unsealed_runs) > 5 else "")
+            facts = f"{t.records} records, chain intact, {sealed}{anchored}"
+            click.echo(f"{t.tenant}: UNSEALED — {facts}; unsealed: {runs}")
+        else:
+            first = t.problems[0]
+            click.echo(f"{t.tenant}: TAMPERED — {first.kind}: {first.message}")
+            for p in t.problems[1:]:
+                click.echo(f"  then {p.kind}: {p.message}")
+            if t.truncated:
+                click.echo("  (more problems not listed)")
+        for note in t.notes:
+            click.echo(f"  note: {note}")
+    if result.witness is not None:
+        w = result.witness
+        state = "DAMAGED" if w["problems"] else "OK"
+        click.echo(f"witness {w['url']}: {state} — {w['heads']} heads")
+        for problem in w["problems"]:
+            click.echo(f"  {problem}")
+        for note in w["notes"]:
+            click.echo(f"  note: {note}")
+    if result.verdict == "unsealed":
+        effect = "fails (--require-seals)" if require_seals else "is not tampering; --require-seals makes it fail"
+        click.echo(f"note: an unsealed run {effect}")
+    if not pinned:
+        click.echo("note: seals were checked against the keys stored with them; pass --public-key to pin the signer")
+    if result.witness is None:
+        click.echo("note: without --witness, a deleted chain tail (the last runs) cannot be detected")
+
+
+@evidence.command("anchor")
+@STORE_OPTION
+@click.option("--run", "run_id", required=True, help="The finished run whose chain heads to anchor.")
+@click.option("--witness", "witness_url", envvar="HDS_WITNESS", metavar="URL", required=True, help=WITNESS_HELP)
+@FORMAT_OPTION
+def anchor(store: str, run_id: str, witness_url: str, fmt: str) -> None:
+    """Write each tenant's chain head after a run to the witness: for a run sealed after it ran
+    (`evidence seal`), so the witness also holds its seal. `hdsctl run --witness` does this itself."""
+    from controlplane.evidence.witness import anchor_run, open_witness
+
+    witness = open_witness(witness_url)
     s = _open(store)
     try:
-        result = verify_store(s, tenant, run_id, pinned, location=store, jobs=jobs)
+        run = s.get_run(run_id)
+        if run is None:
+            raise InputError.single("--run", "", f"no run {run_id!r} in the store")
+        if run.status == "running":
+            raise InputError.single("--run", "", f"run {run_id} is still running: anchor it once it has finished")
+        heads = anchor_run(s, run_id, witness)
     finally:
         s.close()
     if fmt == "json":
-        emit_json(result.as_dict())
-        raise SystemExit(0 if result.ok else 1)
-    for t in result.tenants:
-        if t.ok:
-            sealed = f"{len(t.sealed_runs)}/{len(t.runs)} runs sealed"
-            click.echo(f"{t.tenant}: OK — {t.records} records, chain intact, {sealed}")
-            continue
-        first = t.problems[0]
-        click.echo(f"{t.tenant}: TAMPERED — {first.kind}: {first.message}")
-        for p in t.problems[1:]:
-            click.echo(f"  then {p.kind}: {p.message}")
-        if t.truncated:
-            click.echo("  (more problems not listed)")
-    if pinned is None:
-        click.echo("note: seals were checked against the keys stored with them; pass --public-key to pin the signer")
-    raise SystemExit(0 if result.ok else 1)
+        emit_json({"run_id": run_id, "witness": witness.url, "heads": [h.as_dict() for h in heads]})
+        return
+    for h in heads:
+        sealed = "sealed" if h.seal else "unsealed"
+        click.echo(f"anchored {h.tenant} after run {run_id}: {h.chain_length} records in its chain ({sealed})")
+    click.echo(f"witness {witness.url}")
 
 
 @evidence.command("export")

@@ -1,4 +1,5 @@
-"""Entry point of `hdsctl`. Input errors become one line on stderr and exit code 2."""
+"""Entry point of `hdsctl`. Input errors become one line on stderr and exit code 2; store faults
+(disk full, read-only, corrupted store) one line and exit code 3."""
 
 from __future__ import annotations
 
@@ -20,6 +21,16 @@ class HdsGroup(click.Group):
         except PluginContractError as exc:
             click.echo(f"hdsctl: error: broken plugin installation: {exc}", err=True)
             ctx.exit(2)
+        except Exception as exc:
+            # Store faults (disk full, read-only, corrupted file): one line and their own exit code
+            # (3), never a traceback that reads as "controls failed" (see controlplane.store.faults).
+            from controlplane.store.faults import StoreFault, classify
+
+            fault = exc if isinstance(exc, StoreFault) else classify(exc)
+            if fault is None:
+                raise
+            click.echo(f"hdsctl: error: {fault.one_line()}", err=True)
+            ctx.exit(getattr(fault, "exit_code", 2))
 
 
 @click.group(cls=HdsGroup, context_settings={"help_option_names": ["-h", "--help"]})

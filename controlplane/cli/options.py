@@ -36,3 +36,16 @@ SIGNING_KEY_OPTION = click.option(
 )
 """For `hdsctl run`: load the key with `load_signing_key(value, "--signing-key")` before the run,
 then call `seal_run(store, outcome.run_id, key)` once `execute` has returned."""
+
+
+WITNESS_OPTION = click.option(
+    "--witness",
+    "witness_url",
+    envvar="HDS_WITNESS",
+    metavar="URL",
+    default=None,
+    help="After the run (and its seal), anchor each tenant's chain head outside the store: s3://BUCKET/PREFIX "
+    "(S3 Object Lock, COMPLIANCE mode) or file:///PATH (local append-only file) (env HDS_WITNESS).",
+)
+"""For `hdsctl run`: open it with `open_witness(value)` before the run (a bad URL writes nothing),
+then `anchor_run(store, run_id, witness)` once the run is sealed."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from controlplane.cli.options import CONFIG_OPTION, SIGNING_KEY_OPTION, STORE_OPTION
+from controlplane.cli.options import CONFIG_OPTION, SIGNING_KEY_OPTION, STORE_OPTION, WITNESS_OPTION
 from controlplane.cli.output import FORMAT_OPTION, stdout_is_terminal
 from controlplane.cli.run_output import print_drift, print_run
 from controlplane.errors import InputError
@@ -72,6 +72,7 @@ def execute_and_report(
     *,
     resume: tuple[Path, str] | None = None,
     wait_s: float | None = None,
+    witness: Any = None,
 ) -> int:
     """Run (exclusively: see `store.lease`), seal, compare, print, notify. With `resume`
     (config path, run id) the interrupted run is planned again from the store and finished."""
@@ -79,7 +80,8 @@ def execute_and_report(
     from controlplane.runner import execute, new_run_id, prepare_resume
     from controlplane.store import EvidenceStore, describe_location
 
-    store = EvidenceStore.open(store_location, create=resume is None)
+    # quick_check first: never write into a damaged file
+    store = EvidenceStore.open(store_location, create=resume is None, integrity="quick")
     try:
         point = None
         if resume is not None:
@@ -105,21 +107,47 @@ def execute_and_report(
                     err=True,
                 )
             raise SystemExit(143 if isinstance(exc, Terminated) else 130) from None
-        if signing_key is not None:
-            from controlplane.evidence import seal_run
-
-            seal_run(store, outcome.run_id, signing_key)
+        sealed, anchored = _seal_and_anchor(store, outcome.run_id, signing_key, witness)
         drift = compare_with_previous(store, outcome.run_id)
         location = describe_location(store_location)
         extra = {"drift": drift.as_dict()} if fmt == "json" else None  # a table prints drift its own way
+        if extra is not None:
+            extra |= {"sealed_with_key_id": sealed, "witness": witness.url if witness is not None else None}
         code = print_run(store, outcome.run_id, fmt, location=location, extra=extra)
         if fmt == "table":
             print_drift(drift)
+            if sealed is not None:
+                click.echo(f"Sealed run {outcome.run_id} with key id {sealed}")
         if notify_url:
             _notify(store, drift, prepared, notify_url, notify_timeout, fmt)
+        if isinstance(anchored, Exception):
+            reason = anchored.one_line()  # type: ignore[attr-defined]
+            click.echo(f"hdsctl: error: {reason}: run {outcome.run_id} is stored but not anchored", err=True)
+            return 3
+        if fmt == "table" and witness is not None:
+            click.echo(f"Chain heads of {anchored} tenants anchored in {witness.url}")
         return code
     finally:
         store.close()
+
+
+def _seal_and_anchor(store: Any, run_id: str, key: Any, witness: Any) -> tuple[str | None, int | Exception]:
+    """Seal the run (with a key), then anchor each tenant's chain head in the witness (with one).
+    Returns the key id sealed with, and how many heads were anchored or why anchoring failed
+    (the run is stored either way: the caller prints it, then the failure, exit code 3)."""
+    sealed = None
+    if key is not None:
+        from controlplane.evidence import seal_run
+
+        sealed = seal_run(store, run_id, key).key_id
+    if witness is None:
+        return sealed, 0
+    from controlplane.evidence.witness import WitnessError, anchor_run
+
+    try:
+        return sealed, len(anchor_run(store, run_id, witness))
+    except WitnessError as exc:
+        return sealed, exc
 
 
 @click.command()
@@ -165,6 +193,7 @@ def execute_and_report(
     help="With --wait: give up (exit 2) after this long. Default: no limit.",
 )
 @SIGNING_KEY_OPTION
+@WITNESS_OPTION
 @FORMAT_OPTION
 def run(
     config_path: Path,
@@ -179,6 +208,7 @@ def run(
     wait: bool,
     wait_timeout: float | None,
     signing_key: str | None,
+    witness_url: str | None,
     fmt: str,
 ) -> None:
     """Run every applicable control against every tenant's targets and store the evidence.
@@ -187,13 +217,15 @@ def run(
     with --notify, post the new failures to a webhook.
 
     With --signing-key (or HDS_SIGNING_KEY) the finished run is sealed, one Ed25519 seal per
-    tenant, so `hdsctl evidence verify` can prove it unaltered.
+    tenant, so `hdsctl evidence verify` can prove it unaltered; the key id is printed. With
+    --witness (or HDS_WITNESS) each tenant's chain head is then anchored outside the store.
 
     Only one run at a time sweeps a tenant on a store: another run covering one of the same
     tenants exits 2 naming the run in progress (or waits, with --wait). A run cut short
     (killed, Ctrl-C, SIGTERM) shows as interrupted; finish it with --resume RUN_ID.
 
-    Exit code 0 when everything passes, 1 when something fails or errors, 2 on bad input;
+    Exit code 0 when everything passes, 1 when something fails or errors, 2 on bad input,
+    3 when the store (disk full, read-only, corrupted) or the witness fails;
     130/143 when interrupted by Ctrl-C/SIGTERM.
     """
     from controlplane.planning import Shard
@@ -204,6 +236,11 @@ def run(
         from controlplane.evidence import load_signing_key
 
         key = load_signing_key(signing_key, "--signing-key")  # before anything runs: a bad key writes nothing
+    witness = None
+    if witness_url:
+        from controlplane.evidence.witness import open_witness
+
+        witness = open_witness(witness_url)  # a bad URL writes nothing either
 
     if notify_url:
         from controlplane.notify import check_url
@@ -222,7 +259,9 @@ def run(
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         resume = (config_path, resume_id) if resume_id is not None else None
-        code = execute_and_report(prepared, store, fmt, notify_url, notify_timeout, key, resume=resume, wait_s=wait_s)
+        code = execute_and_report(
+            prepared, store, fmt, notify_url, notify_timeout, key, resume=resume, wait_s=wait_s, witness=witness
+        )
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -43,6 +43,9 @@ HASHED_FIELDS = (
     "plugin_version",
 )
 SEAL_FIELDS = ("run_id", "tenant", "record_count", "first_record_hash", "last_record_hash", "sealed_at", "key_id")
+# Version 2 seals also sign the SHA-256 of the run's counts (the bundle cannot check the counts
+# themselves: they are fleet-wide figures, left out of a tenant's bundle).
+SEAL_V2_FIELDS = (*SEAL_FIELDS, "counts_digest")
 SPKI_ED25519_PREFIX = bytes.fromhex("302a300506032b6570032100")
 
 
@@ -56,7 +59,9 @@ def record_hash(prev_hash: str, record: dict[str, Any]) -> str:
 
 
 def seal_payload(seal: dict[str, Any]) -> bytes:
-    return canonical_json({"format": "hds-seal/1", **{k: seal[k] for k in SEAL_FIELDS}}).encode("utf-8")
+    if seal.get("counts_digest") is None:
+        return canonical_json({"format": "hds-seal/1", **{k: seal[k] for k in SEAL_FIELDS}}).encode("utf-8")
+    return canonical_json({"format": "hds-seal/2", **{k: seal[k] for k in SEAL_V2_FIELDS}}).encode("utf-8")
 
 
 # -- Ed25519 signature verification (RFC 8032, section 5.1.7), integers only --------------------

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from controlplane.evidence.verify import TenantVerification, verify_tenant
+from controlplane.evidence.witness import ChainHead
 from controlplane.store import EvidenceStore
 
 MIN_RECORDS_PER_PROCESS = 200_000
@@ -40,11 +41,11 @@ def _open(location: str) -> None:
     _store = EvidenceStore.open(location, create=False)
 
 
-def _verify(args: tuple[str, str | None, bytes | None, int]) -> TenantVerification:
-    tenant, run_id, raw_key, max_problems = args
+def _verify(args: tuple[str, str | None, bytes | None, int, list[ChainHead] | None]) -> TenantVerification:
+    tenant, run_id, raw_key, max_problems, heads = args
     assert _store is not None, "the worker's store is opened by the pool initializer"
     key = Ed25519PublicKey.from_public_bytes(raw_key) if raw_key is not None else None
-    return verify_tenant(_store, tenant, run_id, key, max_problems)
+    return verify_tenant(_store, tenant, run_id, key, max_problems, heads)
 
 
 def verify_tenants_in_processes(
@@ -54,6 +55,7 @@ def verify_tenants_in_processes(
     public_key: Ed25519PublicKey | None,
     max_problems: int,
     jobs: int,
+    heads: dict[str, list[ChainHead]] | None = None,
 ) -> list[TenantVerification]:
     """The same verifications as `verify_tenant` for each tenant, in `tenants` order. `location`
     is the store as given to `EvidenceStore.open` (it may hold a password: it goes to the child
@@ -63,4 +65,5 @@ def verify_tenants_in_processes(
     # without reading them; one tenant per task lets an idle process take the next one.
     context = multiprocessing.get_context("spawn")  # never fork a process holding a database connection
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_open, initargs=(location,)) as pool:
-        return list(pool.map(_verify, [(t, run_id, raw, max_problems) for t in tenants]))
+        tasks = [(t, run_id, raw, max_problems, heads[t] if heads is not None else None) for t in tenants]
+        return list(pool.map(_verify, tasks))

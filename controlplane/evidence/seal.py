@@ -6,6 +6,12 @@ seal closes that gap: it signs the run id, the tenant, how many records the run 
 tenant and the hashes of the first and last of them, with a key the database never sees. The
 signed bytes are the canonical JSON of `seal_payload`, so `openssl pkeyutl -verify -rawin` or
 any Ed25519 library can check them.
+
+Versions: `hds-seal/1` (until 0.1) signs the fields above; `hds-seal/2` adds `counts_digest`,
+the SHA-256 of the run's counts (`runs.counts`, canonical JSON), which neither the chain nor a
+version-1 seal covered, so counts forged in `runs` show. A seal's version follows from its row: a
+version-1 seal has no counts digest (NULL), and old seals keep verifying as they were signed.
+Clearing the digest of a version-2 seal turns its payload into another one, whose signature fails.
 """
 
 from __future__ import annotations
@@ -22,25 +28,32 @@ from controlplane.errors import InputError
 from controlplane.evidence.keys import key_id, load_signing_key, public_b64
 from controlplane.secrets import SecretRef
 from controlplane.store import EvidenceStore
-from controlplane.store.chain import canonical_json, record_hash
+from controlplane.store.chain import canonical_json, counts_digest, record_hash
 
-SEAL_FORMAT = "hds-seal/1"
+SEAL_FORMAT_V1 = "hds-seal/1"
+SEAL_FORMAT = "hds-seal/2"
+"""The version new seals are made with."""
+
+
+def seal_format(seal: dict[str, Any]) -> str:
+    return SEAL_FORMAT_V1 if seal.get("counts_digest") is None else SEAL_FORMAT
 
 
 def seal_payload(seal: dict[str, Any]) -> bytes:
     """The exact bytes that are signed: canonical JSON of the sealed facts."""
-    return canonical_json(
-        {
-            "format": SEAL_FORMAT,
-            "run_id": seal["run_id"],
-            "tenant": seal["tenant"],
-            "record_count": seal["record_count"],
-            "first_record_hash": seal["first_record_hash"],
-            "last_record_hash": seal["last_record_hash"],
-            "sealed_at": seal["sealed_at"],
-            "key_id": seal["key_id"],
-        }
-    ).encode("utf-8")
+    payload = {
+        "format": seal_format(seal),
+        "run_id": seal["run_id"],
+        "tenant": seal["tenant"],
+        "record_count": seal["record_count"],
+        "first_record_hash": seal["first_record_hash"],
+        "last_record_hash": seal["last_record_hash"],
+        "sealed_at": seal["sealed_at"],
+        "key_id": seal["key_id"],
+    }
+    if payload["format"] != SEAL_FORMAT_V1:
+        payload["counts_digest"] = seal["counts_digest"]
+    return canonical_json(payload).encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -108,6 +121,7 @@ def seal_run(
             "sealed_at": when,
             "key_id": key_id(public),
             "public_key": public_b64(public),
+            "counts_digest": counts_digest(run.counts),
         }
         row["signature"] = base64.b64encode(private.sign(seal_payload(row))).decode("ascii")
         rows.append(row)

@@ -148,3 +148,9 @@ def hash_body(prev_hash: str, body: str) -> str:
 
 def record_hash(prev_hash: str, record: dict[str, Any]) -> str:
     return hash_body(prev_hash, canonical_json({k: record[k] for k in HASHED_FIELDS}))
+
+
+def counts_digest(counts: dict[str, int] | None) -> str:
+    """SHA-256 of a run's counts as canonical JSON (`null` when the run has none): what a
+    version-2 seal and a witness entry cover, so forged counts in `runs` are seen."""
+    return hashlib.sha256(canonical_json(counts).encode("utf-8")).hexdigest()

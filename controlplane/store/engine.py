@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL
 
 from controlplane.store import schema
@@ -84,6 +84,33 @@ def create_schema(engine: Engine) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
         schema.metadata.create_all(conn)
+        _add_missing_columns(conn)
         statements = schema.POSTGRESQL_APPEND_ONLY if conn.dialect.name == "postgresql" else schema.SQLITE_APPEND_ONLY
         for statement in statements:
             conn.exec_driver_sql(statement)
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    """Columns added after a store was created (`schema.ADDED_COLUMNS`): nullable, so the rows
+    already there keep their meaning (an old seal has no counts digest: it is a version-1 seal)."""
+    for table, column, sql_type in schema.ADDED_COLUMNS:
+        present = {c["name"] for c in inspect(conn).get_columns(table)}
+        if column not in present:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}")
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Every table and added column present: a reader need not write (a read-only store opens)."""
+    with engine.connect() as conn:
+        insp = inspect(conn)
+        tables = set(insp.get_table_names())
+        if not {t.name for t in schema.metadata.sorted_tables} <= tables:
+            return False
+        return all(column in {c["name"] for c in insp.get_columns(table)} for table, column, _ in schema.ADDED_COLUMNS)
+
+
+def foreign_tables(engine: Engine) -> list[str]:
+    """Tables of a database that holds no evidence store: what opening it as one would mix with."""
+    with engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+    return [] if "results" in tables and "runs" in tables else sorted(tables)

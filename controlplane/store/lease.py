@@ -9,6 +9,11 @@ loss, `kill -9`) never reaches the code that marks its run finished, so a run ro
 is on this host, its process still exists (pid and start time match, not a zombie). A run whose
 status is "running" without a live lease is reported as "interrupted".
 
+A heartbeat more than `MAX_CLOCK_SKEW_S` in the future is invalid, never live: clocks of the hosts
+sharing a store differ by seconds, not minutes, and a lease written with a far-future heartbeat
+(a forged row, a host with a broken clock) would otherwise count as live for ever — hiding an
+unsealed run from `evidence verify` and blocking every later run of its tenants.
+
 Leases are taken in one write transaction (SQLite: `BEGIN IMMEDIATE`; PostgreSQL: a transaction
 advisory lock), which also clears dead leases and marks their runs interrupted, so two runners
 cannot both see the tenants free.
@@ -35,12 +40,14 @@ from controlplane.store import schema
 from controlplane.store.chain import canonical_json
 
 if TYPE_CHECKING:
-    from controlplane.store.sql import RunRecord
+    from controlplane.store.location import RunRecord
 
 HEARTBEAT_S = 10.0
 """How often a runner refreshes its leases."""
 TTL_S = 60.0
 """A lease not refreshed for this long is dead, wherever its runner was."""
+MAX_CLOCK_SKEW_S = 30.0
+"""A heartbeat further in the future than this is invalid (see module docstring)."""
 _LEASE_LOCK = 0x4844_534C  # "HDSL": serialises lease changes on PostgreSQL
 
 
@@ -93,9 +100,20 @@ def this_process() -> Owner:
     return _me(os.getpid())  # keyed by pid: a forked child is another owner
 
 
+def heartbeat_problem(row: Any, now: float) -> str | None:
+    """Why the lease's heartbeat cannot be trusted (stale, or dated in the future), or None."""
+    age = now - float(row.heartbeat_at)
+    if age < -MAX_CLOCK_SKEW_S:
+        return f"its heartbeat is dated {-age:.0f}s in the future (clock skew or a forged lease)"
+    if age > TTL_S:
+        return f"its heartbeat is {age:.0f}s old (runner gone)"
+    return None
+
+
 def is_live(row: Any, now: float, me: Owner | None = None) -> bool:
-    """Heartbeat fresh and, when the owner is on this host (same PID namespace), still running."""
-    if now - float(row.heartbeat_at) > TTL_S:
+    """Heartbeat fresh (and not dated in the future) and, when the owner is on this host (same
+    PID namespace), still running."""
+    if heartbeat_problem(row, now) is not None:
         return False
     me = me or this_process()
     if row.host != me.host:
@@ -191,6 +209,31 @@ def with_liveness(conn: Connection, runs: list[RunRecord]) -> list[RunRecord]:
     me = this_process()
     live = {row.run_id for row in conn.execute(select(schema.leases)) if is_live(row, now, me)}
     return [replace(r, status="interrupted") if r.status == "running" and r.run_id not in live else r for r in runs]
+
+
+@dataclass(frozen=True)
+class LeaseView:
+    """A run's lease as `evidence verify` reports it."""
+
+    run_id: str
+    live: bool
+    description: str
+
+
+def describe_lease(conn: Connection, run_id: str, now: float | None = None) -> LeaseView | None:
+    """The lease of `run_id`, if a row exists: who holds it and whether it is live (and why not)."""
+    now = time.time() if now is None else now
+    lt = schema.leases
+    row = conn.execute(select(lt).where(lt.c.run_id == run_id)).first()
+    if row is None:
+        return None
+    host = str(row.host).split(" ", 1)[0]
+    problem = heartbeat_problem(row, now)
+    if problem is not None:
+        return LeaseView(run_id, False, f"lease of pid {row.pid} on {host} is invalid: {problem}")
+    live = is_live(row, now)
+    state = "live" if live else "dead (its process is gone)"
+    return LeaseView(run_id, live, f"lease {state}: {_describe(row, now)}")
 
 
 class Heartbeat:

@@ -3,8 +3,8 @@
 `results` is append-only (enforced by triggers on both databases): each row carries the hash of
 the previous row *of the same tenant* and its own hash, so one tenant's evidence verifies on its
 own, with no other tenant's data, and an export for a tenant stays self-contained. `seals` holds
-one Ed25519 signature per (run, tenant) over the run's record count and first/last record hash;
-it is append-only too.
+one Ed25519 signature per (run, tenant) over the run's record count, first/last record hash and
+(version 2) a digest of the run's counts; it is append-only too.
 """
 
 from __future__ import annotations
@@ -84,8 +84,13 @@ seals = SaTable(
     Column("key_id", String(64), nullable=False),  # SHA-256 of the raw public key, hex
     Column("public_key", String(64), nullable=False),  # raw Ed25519 public key, base64
     Column("signature", String(128), nullable=False),  # Ed25519 signature of the payload, base64
+    # SHA-256 of the run's canonical counts JSON (version-2 seals); NULL on version-1 seals
+    Column("counts_digest", String(64)),
     UniqueConstraint("run_id", "tenant", name="uq_seals_run_tenant"),
 )
+
+ADDED_COLUMNS = (("seals", "counts_digest", "VARCHAR(64)"),)
+"""Columns added to existing stores when they are opened (see `engine.create_schema`)."""
 Index("ix_seals_tenant", seals.c.tenant, seals.c.id)
 
 leases = SaTable(

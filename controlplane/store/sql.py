@@ -4,59 +4,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError, ProgrammingError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    IntegrityError,
+    NoSuchModuleError,
+    OperationalError,
+    ProgrammingError,
+)
 
 from controlplane.errors import InputError
 from controlplane.results import CheckResult
 from controlplane.secrets import redact, remember
 from controlplane.store import lease, schema
 from controlplane.store.chain import canonical_json, hash_body, record_body
-from controlplane.store.engine import create_schema, lock_chains, make_engine, write_transaction
+from controlplane.store.engine import lock_chains, make_engine, write_transaction
+from controlplane.store.faults import StoreFault, classify, note_store
+from controlplane.store.health import on_read_only_fs, open_immutable, prepare_store, sqlite_integrity
+from controlplane.store.location import DEFAULT_STORE, RunRecord, describe_location, store_url
 from controlplane.store.rows import chain_heads, check_key, insert_results, list_json, record_from_row, stream_results
 
-DEFAULT_STORE = "hds-evidence.sqlite"
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    run_id: str
-    started_at: str
-    finished_at: str | None
-    status: str
-    tool_version: str
-    catalog_digest: str
-    config_digest: str
-    filters: dict[str, Any]
-    tenants: list[str]
-    planned: int
-    counts: dict[str, int] | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
-
-
-def store_url(location: str) -> str:
-    """A bare path means SQLite; anything with '://' is an SQLAlchemy URL."""
-    if "://" in location:
-        return location
-    return f"sqlite:///{Path(location).expanduser()}"
-
-
-def describe_location(location: str) -> str:
-    """Where the store is, for humans, without any password the URL may hold."""
-    try:
-        url = make_url(store_url(location))
-    except ArgumentError:
-        return "<invalid store URL>"
-    if url.get_backend_name() == "sqlite":
-        return url.database or ":memory:"
-    return url.render_as_string(hide_password=True)
+__all__ = ["DEFAULT_STORE", "EvidenceStore", "RunRecord", "describe_location", "store_url"]
 
 
 class EvidenceStore:
@@ -78,13 +51,19 @@ class EvidenceStore:
         return self.engine.dialect.name
 
     @classmethod
-    def open(cls, location: str, create: bool = True) -> EvidenceStore:
+    def open(cls, location: str, create: bool = True, integrity: str | None = None) -> EvidenceStore:
+        """Open (and with `create`, create) a store. A file that is not an evidence store is bad
+        input (exit 2: a foreign SQLite database is never written into); a store that cannot be
+        read or written safely raises `StoreFault` (exit 3). `integrity` ("quick" or "full") runs
+        SQLite's quick_check or integrity_check first and refuses a corrupted store."""
         try:
             url = make_url(store_url(location))
         except ArgumentError:
             raise InputError.single("--store", "", "not a valid store URL") from None
         if url.password:
             remember(str(url.password))  # scrubbed from anything stored or printed later
+        where = describe_location(location)
+        note_store(where)
         is_sqlite = url.get_backend_name() == "sqlite"
         if is_sqlite and url.database and not create and not Path(url.database).exists():
             raise InputError.single("--store", "", f"no evidence store at {url.database}")
@@ -98,18 +77,51 @@ class EvidenceStore:
             hint = " (install hds-controlplane[postgresql])" if url.get_backend_name() == "postgresql" else ""
             raise InputError.single("--store", "", f"no database driver for {url.drivername}: {exc}{hint}") from None
         try:
-            create_schema(engine)
-        except (OperationalError, ProgrammingError) as exc:
+            prepare_store(engine, create, where, integrity)
+        except (OperationalError, ProgrammingError, DatabaseError) as exc:
             engine.dispose()
+            fault = classify(exc, where)
+            if isinstance(fault, StoreFault) and is_sqlite and url.database and on_read_only_fs(url.database):
+                if create:
+                    raise StoreFault(where, "the store is on a read-only filesystem: nothing can be written") from None
+                return cls(open_immutable(url.database, where, integrity))
+            if isinstance(fault, StoreFault) and not is_sqlite:
+                raise InputError.single("--store", "", f"cannot open store {where}: {fault.reason}") from None
+            if fault is not None:
+                raise fault from None
             reason = redact(str(exc.orig).strip().splitlines()[0]) if exc.orig else type(exc).__name__
-            where = describe_location(location)
             raise InputError.single("--store", "", f"cannot open store {where}: {reason}") from None
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(engine)
 
     def close(self) -> None:
-        self.flush()
-        self._heartbeat.stop()
-        self.engine.dispose()
+        try:
+            self.flush()
+        finally:
+            self._heartbeat.stop()
+            self.engine.dispose()
+
+    def integrity_problems(self, full: bool = True) -> list[str]:
+        """SQLite's own check of the file (b-trees, pages, indexes; `quick_check` skips the
+        index-content part): the messages it gives, empty when the file is sound. PostgreSQL has
+        no equivalent here (its data checksums and `pg_amcheck` are the server's business)."""
+        if self.dialect != "sqlite":
+            return []
+        return sqlite_integrity(self.engine, full)
+
+    def lease_of(self, run_id: str) -> lease.LeaseView | None:
+        """The lease row of a run, if any, as `evidence verify` reports it."""
+        with self.engine.connect() as conn:
+            return lease.describe_lease(conn, run_id)
+
+    def chain_lengths(self, tenants: Sequence[str]) -> dict[str, tuple[int, str | None]]:
+        """Each tenant's chain length and head hash, read in one snapshot: what a witness anchors."""
+        from controlplane.store.rows import chain_lengths
+
+        with self.engine.connect() as conn, conn.begin():
+            return chain_lengths(conn, tenants)
 
     @property
     def location(self) -> str:
@@ -368,4 +380,5 @@ SEAL_COLUMNS = (
     "key_id",
     "public_key",
     "signature",
+    "counts_digest",
 )

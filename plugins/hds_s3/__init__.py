@@ -17,6 +17,7 @@ from hds_s3.target import S3Target
 
 if TYPE_CHECKING:
     from controlplane.demo_context import DemoContext
+    from controlplane.evidence.witness import WitnessScheme
 
 __version__ = "0.1.0"
 
@@ -97,3 +98,10 @@ def hds_demo_setup(ctx: DemoContext) -> None:
     from hds_s3.demo import demo_setup  # the demo's local endpoint code loads only for `hdsctl demo`
 
     demo_setup(ctx)
+
+
+@hookimpl
+def hds_witnesses() -> list[WitnessScheme]:
+    from hds_s3.witness import witness_schemes  # boto3 itself loads only when a witness is used
+
+    return witness_schemes()

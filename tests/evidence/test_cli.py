@@ -39,7 +39,7 @@ def test_keygen_then_seal_then_verify_a_run_standalone(tmp_path):
 
     verified = hdsctl("evidence", "verify", "--store", str(store), "--public-key", str(tmp_path / "seal.key.pub"))
     assert verified.exit_code == 0, verified.output
-    assert "alpha: OK — 2 records, chain intact, 1/1 runs sealed" in verified.output
+    assert "alpha: SEALED — 2 records, chain intact, 1/1 runs sealed" in verified.output
 
 
 def test_verify_exits_1_and_names_the_tampered_record(swept, store_copy):
@@ -50,7 +50,7 @@ def test_verify_exits_1_and_names_the_tampered_record(swept, store_copy):
     out = hdsctl("evidence", "verify", "--store", str(store_copy), "--public-key", str(swept.public_key_path))
     assert out.exit_code == 1
     assert f"{ALPHA}: TAMPERED — altered: record run {swept.runs[1]} seq {target['seq']}" in out.output
-    assert f"{BETA}: OK" in out.output
+    assert f"{BETA}: SEALED" in out.output
 
     as_json = hdsctl("evidence", "verify", "--store", str(store_copy), "--tenant", ALPHA, "--format", "json")
     assert as_json.exit_code == 1

@@ -195,14 +195,20 @@ def test_without_a_pinned_key_a_resigned_seal_goes_unnoticed(swept, store_copy):
     assert verify(store_copy, swept, pinned=False).ok
 
 
-def test_a_deleted_seal_is_missing_when_the_key_is_pinned(swept, store_copy):
+def test_a_deleted_seal_leaves_the_run_unsealed_which_fails_only_when_seals_are_required(swept, store_copy):
+    """Unsealed is not tampering (issue 18): a run never sealed and a run whose seal was deleted
+    look alike without a witness. `--require-seals` makes either fail; a witness tells them apart
+    (tests/reliability/test_witness.py)."""
     conn = open_raw(store_copy)
     conn.execute("DELETE FROM seals WHERE run_id = ? AND tenant = ?", (swept.runs[0], ALPHA))
     conn.close()
-    (problem,) = alpha_problems(verify(store_copy, swept))
-    assert (problem.kind, problem.run_id, problem.seq) == ("seal_missing", swept.runs[0], None)
-    unpinned = tenant_result(verify(store_copy, swept, pinned=False), ALPHA)
-    assert unpinned.ok and unpinned.unsealed_runs == [swept.runs[0]]
+    for pinned in (True, False):
+        result = verify(store_copy, swept, pinned=pinned)
+        alpha = tenant_result(result, ALPHA)
+        assert alpha.ok and alpha.problems == []
+        assert (alpha.verdict, alpha.unsealed_runs) == ("unsealed", [swept.runs[0]])
+        assert tenant_result(result, BETA).verdict == "sealed"
+        assert (result.verdict, result.exit_code(), result.exit_code(require_seals=True)) == ("unsealed", 0, 1)
 
 
 def test_a_tenant_verifies_without_any_other_tenants_data(swept, store_copy):

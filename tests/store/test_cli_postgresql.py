@@ -21,7 +21,7 @@ def test_seal_and_verify_on_postgresql(postgres_server, tmp_path):
     assert sealed.exit_code == 0, sealed.output
     verified = runner.invoke(cli, ["evidence", "verify", "--store", url, "--public-key", str(tmp_path / "k.pub")])
     assert verified.exit_code == 0, verified.output
-    assert "alpha: OK — 3 records" in verified.output and "beta: OK — 3 records" in verified.output
+    assert "alpha: SEALED — 3 records" in verified.output and "beta: SEALED — 3 records" in verified.output
 
 
 def test_tampering_a_postgresql_store_is_caught(postgres_server):
