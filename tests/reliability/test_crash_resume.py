@@ -84,12 +84,16 @@ def test_sigterm_marks_the_run_interrupted_and_names_the_resume_command(tmp_path
 
 @pytest.fixture
 def interrupted(tmp_path, env):
-    """An interrupted run (killed after 2 results) and its fleet file."""
-    config = rel_fleet(tmp_path / "hds.yaml", 2, 2, delay_ms=(200, 200))
+    """An interrupted run (killed after 2 results) and its fleet file.
+
+    Each target takes 2 s to collect, so the run cannot finish between the moment the store holds
+    2 results and the kill, however slowly a busy machine lets this test poll."""
+    config = rel_fleet(tmp_path / "hds.yaml", 2, 2, delay_ms=(2000, 2000))
     location = str(tmp_path / "ev.sqlite")
     watch = StoreWatch(location)
-    run_id, _ = run_and_kill(["run", "-c", str(config), "--store", location, *CONTROL_ARGS], env, watch, None, 2)
+    run_id, kill = run_and_kill(["run", "-c", str(config), "--store", location, *CONTROL_ARGS], env, watch, None, 2)
     watch.close()
+    assert not kill.exited_by_itself, "the run finished before it could be interrupted"
     return config, location, run_id
 
 
