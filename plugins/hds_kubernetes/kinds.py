@@ -63,6 +63,9 @@ KINDS: tuple[ResourceKind, ...] = (
         "apps", "v1", "deployments", "Deployment", True, "AppsV1Api", "list_deployment_for_all_namespaces", ("deploy",)
     ),
     ResourceKind(
+        "apps", "v1", "replicasets", "ReplicaSet", True, "AppsV1Api", "list_replica_set_for_all_namespaces", ("rs",)
+    ),
+    ResourceKind(
         "apps", "v1", "statefulsets", "StatefulSet", True, "AppsV1Api", "list_stateful_set_for_all_namespaces", ("sts",)
     ),
     ResourceKind(

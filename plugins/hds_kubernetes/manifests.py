@@ -45,24 +45,52 @@ def namespace(name: str, labels: Mapping[str, str] | None = None, pod_security: 
     }
 
 
-def node(name: str, zone: str | None, region: str | None, ready: bool = True) -> Obj:
+CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
+
+
+def node(
+    name: str,
+    zone: str | None,
+    region: str | None,
+    ready: bool = True,
+    *,
+    control_plane: bool = False,
+    pod_cidr: str | None = None,
+    address: str | None = None,
+    taints: Sequence[Obj] = (),
+    unschedulable: bool = False,
+) -> Obj:
+    """A Node; `control_plane`: kubeadm's control-plane label and NoSchedule taint."""
     labels = {HOSTNAME_KEY: name, "kubernetes.io/os": "linux"}
     if zone:
         labels[ZONE_LABEL] = zone
     if region:
         labels[REGION_LABEL] = region
+    if control_plane:
+        labels["node-role.kubernetes.io/control-plane"] = ""
     condition = {
         "type": "Ready",
-        "status": "True" if ready else "False",
-        "reason": "KubeletReady" if ready else "KubeletNotReady",
+        "status": "True" if ready else "Unknown",
+        "reason": "KubeletReady" if ready else "NodeStatusUnknown",
     }
-    return {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": _meta(name, labels=labels),
-        "spec": {},
-        "status": {"conditions": [condition]},
-    }
+    spec: Obj = {}
+    all_taints = [*([CONTROL_PLANE_TAINT] if control_plane else []), *taints]
+    if not ready:  # what the node lifecycle controller adds
+        all_taints += [
+            {"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule"},
+            {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"},
+        ]
+    if all_taints:
+        spec["taints"] = [dict(t) for t in all_taints]
+    if unschedulable:
+        spec["unschedulable"] = True
+    if pod_cidr:
+        spec["podCIDR"] = pod_cidr
+        spec["podCIDRs"] = [pod_cidr]
+    status: Obj = {"conditions": [condition]}
+    if address:
+        status["addresses"] = [{"type": "InternalIP", "address": address}, {"type": "Hostname", "address": name}]
+    return {"apiVersion": "v1", "kind": "Node", "metadata": _meta(name, labels=labels), "spec": spec, "status": status}
 
 
 def pod_spec(
@@ -151,12 +179,51 @@ def statefulset(ns: str, name: str, replicas: int = 3, ready: int | None = None,
     return _workload("StatefulSet", ns, name, replicas, ready, pod_spec(name, **spec))
 
 
-def pods_of(workload: Obj, nodes: Sequence[str]) -> list[Obj]:
-    """The running pods of a workload, one per entry of `nodes` (names repeat to co-locate)."""
+def template_hash(workload: Obj, revision: int = 1) -> str:
+    """A stand-in for the `pod-template-hash` of a Deployment's revision."""
+    return hashlib.sha256(f"{workload['metadata']['name']}/{revision}".encode()).hexdigest()[:10]
+
+
+def replica_set(deploy: Obj, revision: int = 1, replicas: int | None = None) -> Obj:
+    """The ReplicaSet of one revision of a Deployment, as the Deployment controller makes it."""
+    meta, spec = deploy["metadata"], deploy["spec"]
+    pod_hash = template_hash(deploy, revision)
+    labels = {**spec["template"]["metadata"]["labels"], "pod-template-hash": pod_hash}
+    name = f"{meta['name']}-{pod_hash}"
+    count = spec["replicas"] if replicas is None else replicas
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            **_meta(name, meta["namespace"], labels),
+            "annotations": {"deployment.kubernetes.io/revision": str(revision)},
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "name": meta["name"],
+                    "uid": _uid(meta["name"]),
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        },
+        "spec": {
+            "replicas": count,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": spec["template"]["spec"]},
+        },
+        "status": {"replicas": count, "readyReplicas": count, "availableReplicas": count},
+    }
+
+
+def pods_of(workload: Obj, nodes: Sequence[str], revision: int = 1, first_ip: int = 0) -> list[Obj]:
+    """The running pods of a workload, one per entry of `nodes` (names repeat to co-locate).
+    A Deployment's pods belong to the ReplicaSet of `revision`."""
     meta, spec = workload["metadata"], workload["spec"]
     labels = dict(spec["template"]["metadata"]["labels"])
     if workload["kind"] == "Deployment":
-        pod_hash = hashlib.sha256(meta["name"].encode()).hexdigest()[:10]
+        pod_hash = template_hash(workload, revision)
         labels["pod-template-hash"] = pod_hash
         owner_kind, owner = "ReplicaSet", f"{meta['name']}-{pod_hash}"
         names = [f"{owner}-{i:05x}" for i in range(len(nodes))]
@@ -175,10 +242,24 @@ def pods_of(workload: Obj, nodes: Sequence[str]) -> list[Obj]:
                 ],
             },
             "spec": {**spec["template"]["spec"], "nodeName": node_name},
-            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+            "status": _running(_pod_ip(meta["namespace"], first_ip + i)),
         }
-        for pod_name, node_name in zip(names, nodes, strict=True)
+        for i, (pod_name, node_name) in enumerate(zip(names, nodes, strict=True))
     ]
+
+
+def _pod_ip(ns: str, index: int) -> str:
+    """A stable address in 10.244.0.0/16 (the pod network of the test clusters)."""
+    h = int(hashlib.sha256(ns.encode()).hexdigest()[:4], 16)
+    return f"10.244.{h % 200}.{(index % 250) + 2}"
+
+
+def _running(ip: str | None) -> Obj:
+    status: Obj = {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+    if ip:
+        status["podIP"] = ip
+        status["podIPs"] = [{"ip": ip}]
+    return status
 
 
 def bare_pod(ns: str, name: str, node_name: str, **spec: Any) -> Obj:
@@ -187,7 +268,7 @@ def bare_pod(ns: str, name: str, node_name: str, **spec: Any) -> Obj:
         "kind": "Pod",
         "metadata": _meta(name, ns, {"app": name}),
         "spec": {**pod_spec(name, spread=None, **spec), "nodeName": node_name},
-        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+        "status": _running(_pod_ip(ns, 249)),
     }
 
 
@@ -197,14 +278,39 @@ def _uid(seed: str) -> str:
 
 
 def pdb(
-    ns: str, name: str, app: str, min_available: int | str | None = 1, max_unavailable: int | str | None = None
+    ns: str,
+    name: str,
+    app: str,
+    min_available: int | str | None = 1,
+    max_unavailable: int | str | None = None,
+    status: Mapping[str, int] | None = None,
 ) -> Obj:
+    """`status`: the disruption controller's figures (desiredHealthy, currentHealthy,
+    expectedPods, disruptionsAllowed), observed at the budget's generation."""
     spec: Obj = {"selector": {"matchLabels": {"app": app}}}
     if max_unavailable is not None:
         spec["maxUnavailable"] = max_unavailable
     elif min_available is not None:
         spec["minAvailable"] = min_available
-    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta(name, ns), "spec": spec}
+    obj: Obj = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta(name, ns), "spec": spec}
+    if status is not None:
+        obj["metadata"]["generation"] = 1
+        allowed = status["disruptionsAllowed"] > 0
+        obj["status"] = {
+            "observedGeneration": 1,
+            **status,
+            "conditions": [
+                {
+                    "type": "DisruptionAllowed",
+                    "status": "True" if allowed else "False",
+                    "reason": "SufficientPods" if allowed else "InsufficientPods",
+                    "message": "",
+                    "lastTransitionTime": "2026-12-01T08:00:00Z",
+                    "observedGeneration": 1,
+                }
+            ],
+        }
+    return obj
 
 
 def network_policy(ns: str, name: str, pod_selector: Obj | None = None, ingress: list[Obj] | None = None) -> Obj:
@@ -349,18 +455,75 @@ def apiserver_pod(node_name: str, audit: bool = True) -> Obj:
             "--audit-log-maxage=30",
             "--audit-log-maxbackup=10",
         ]
-    name = f"kube-apiserver-{node_name}"
+    return static_pod("kube-apiserver", node_name, command)
+
+
+def static_pod(component: str, node_name: str, command: list[str], address: str | None = None) -> Obj:
+    """A kubeadm control-plane component: the mirror pod the kubelet publishes for a static
+    manifest of /etc/kubernetes/manifests (annotated `kubernetes.io/config.mirror`, owned by
+    its Node)."""
+    name = f"{component}-{node_name}"
+    meta = _meta(name, "kube-system", {"component": component, "tier": "control-plane"})
+    meta["annotations"] = {
+        "kubernetes.io/config.hash": hashlib.md5(name.encode()).hexdigest(),
+        "kubernetes.io/config.mirror": hashlib.md5(name.encode()).hexdigest(),
+        "kubernetes.io/config.source": "file",
+    }
+    meta["ownerReferences"] = [
+        {"apiVersion": "v1", "kind": "Node", "name": node_name, "uid": _uid(node_name), "controller": True}
+    ]
     return {
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": _meta(name, "kube-system", {"component": "kube-apiserver", "tier": "control-plane"}),
+        "metadata": meta,
         "spec": {
-            "containers": [
-                {"name": "kube-apiserver", "image": "registry.k8s.io/kube-apiserver:v1.33.1", "command": command}
-            ],
+            "containers": [{"name": component, "image": f"registry.k8s.io/{component}:v1.33.1", "command": command}],
             "hostNetwork": True,
             "nodeName": node_name,
             "priorityClassName": "system-node-critical",
+            "tolerations": [{"operator": "Exists", "effect": "NoExecute"}],
         },
-        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+        "status": _running(address),
+    }
+
+
+def controller_manager_pod(node_name: str, cluster_cidr: str) -> Obj:
+    """kube-controller-manager as kubeadm runs it (`--pod-network-cidr` becomes `--cluster-cidr`)."""
+    command = [
+        "kube-controller-manager",
+        "--allocate-node-cidrs=true",
+        f"--cluster-cidr={cluster_cidr}",
+        "--kubeconfig=/etc/kubernetes/controller-manager.conf",
+        "--use-service-account-credentials=true",
+    ]
+    return static_pod("kube-controller-manager", node_name, command)
+
+
+def calico_node_pod(node_name: str, address: str, index: int = 0) -> Obj:
+    """A pod of Calico's `calico-node` DaemonSet (the network plugin's agent on each node)."""
+    name = f"calico-node-{hashlib.sha256(node_name.encode()).hexdigest()[:5]}"
+    meta = _meta(name, "kube-system", {"k8s-app": "calico-node", "controller-revision-hash": "6b8f7d9c4"})
+    meta["ownerReferences"] = [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "name": "calico-node",
+            "uid": _uid("calico-node"),
+            "controller": True,
+        }
+    ]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": meta,
+        "spec": {
+            "containers": [
+                {"name": "calico-node", "image": "quay.io/calico/node:v3.29.1", "securityContext": {"privileged": True}}
+            ],
+            "hostNetwork": True,
+            "nodeName": node_name,
+            "serviceAccountName": "calico-node",
+            "tolerations": [{"operator": "Exists"}],
+        },
+        "status": _running(address),
     }

@@ -24,11 +24,32 @@ class Namespace:
 
 
 @dataclass(frozen=True, slots=True)
+class Taint:
+    key: str
+    value: str
+    effect: str
+    """`NoSchedule`, `PreferNoSchedule` or `NoExecute`."""
+
+    def __str__(self) -> str:
+        return f"{self.key}{'=' + self.value if self.value else ''}:{self.effect}"
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     name: str
     zone: str | None
     region: str | None
     ready: bool
+    labels: Mapping[str, str] = field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+    unschedulable: bool = False
+    """`spec.unschedulable` (cordoned): the scheduler places no new pod there."""
+    pod_cidrs: tuple[str, ...] = ()
+    """`spec.podCIDRs` (or `spec.podCIDR`): the pod addresses the node hands out, when the
+    cluster allocates them per node (kubeadm `--pod-network-cidr`, host-local IPAM)."""
+    addresses: tuple[str, ...] = ()
+    """`status.addresses` of type InternalIP/ExternalIP: the source address of traffic from
+    host-network pods and of node-level SNAT."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +63,36 @@ class SpreadRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Placement:
+    """Where the scheduler may put the pod: tolerations, nodeSelector and required node affinity
+    (evaluated by `scheduling`)."""
+
+    tolerations: tuple[Toleration, ...] = ()
+    node_selector: tuple[tuple[str, str], ...] = ()
+    node_affinity: tuple[tuple[NodeRequirement, ...], ...] = ()
+    """`requiredDuringScheduling...nodeSelectorTerms`: terms ORed, requirements ANDed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Toleration:
+    key: str = ""
+    operator: str = "Equal"
+    value: str = ""
+    effect: str = ""
+    """"" tolerates every effect."""
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRequirement:
+    key: str
+    operator: str
+    """`In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt`, `Lt`."""
+    values: tuple[str, ...] = ()
+    match_field: bool = False
+    """A `matchFields` requirement (only `metadata.name` exists): compared to the node's name."""
+
+
+@dataclass(frozen=True, slots=True)
 class PodSpecSummary:
     """What hardening and redundancy checks read from a pod spec (a pod's or a template's)."""
 
@@ -51,10 +102,13 @@ class PodSpecSummary:
     host_path_volumes: tuple[str, ...] = ()
     """`volume-name:/host/path` of each hostPath volume."""
     privileged_containers: tuple[str, ...] = ()
+    """`container 'app'`, `init container 'setup'`, `ephemeral container 'debugger'` (added by
+    `kubectl debug`): every container of the pod, whatever list it is in."""
     spread_rules: tuple[SpreadRule, ...] = ()
+    placement: Placement = field(default_factory=Placement)
 
     def hardening_issues(self) -> list[str]:
-        issues = [f"container {c!r} is privileged" for c in self.privileged_containers]
+        issues = [f"{c} is privileged" for c in self.privileged_containers]
         issues += [f"hostPath volume {v}" for v in self.host_path_volumes]
         issues += [f"{flag} is true" for flag, on in self._host_flags() if on]
         return issues
@@ -91,6 +145,21 @@ class Pod:
     owner_kind: str | None
     owner_name: str | None
     spec: PodSpecSummary
+    ips: tuple[str, ...] = ()
+    """`status.podIPs` (or `status.podIP`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaSet:
+    """Kept for attribution: which Deployment, which revision a running pod comes from."""
+
+    namespace: str
+    name: str
+    owner_kind: str | None
+    owner_name: str | None
+    revision: int | None
+    """`deployment.kubernetes.io/revision`; the highest is the Deployment's current template."""
+    replicas: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +179,16 @@ class DisruptionBudget:
     selector: LabelSelector | None
     min_available: int | str | None
     max_unavailable: int | str | None
+    status: BudgetStatus | None = None
+    """What the disruption controller computed, if it has observed the current spec."""
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetStatus:
+    desired_healthy: int
+    current_healthy: int
+    expected_pods: int
+    disruptions_allowed: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ checks see exactly the same snapshot whichever way the cluster was read."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -11,6 +12,7 @@ from hds_kubernetes.objects import (
     REGION_LABEL,
     ZONE_LABEL,
     Binding,
+    BudgetStatus,
     ControlPlanePod,
     DisruptionBudget,
     Ingress,
@@ -18,14 +20,19 @@ from hds_kubernetes.objects import (
     Namespace,
     NetworkPolicy,
     Node,
+    NodeRequirement,
     Peer,
+    Placement,
     Pod,
     PodSpecSummary,
     PolicyRule,
+    ReplicaSet,
     Role,
     SpreadRule,
     StorageClass,
     Subject,
+    Taint,
+    Toleration,
     VolumeClaim,
     Workload,
 )
@@ -39,6 +46,23 @@ DEFAULT_CLASS_ANNOTATIONS = (
 )
 NGINX_SSL_REDIRECT = "nginx.ingress.kubernetes.io/ssl-redirect"
 CONTROL_PLANE_NAMESPACE = "kube-system"
+REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
+CONTAINER_LISTS = (
+    ("initContainers", "init container"),
+    ("containers", "container"),
+    ("ephemeralContainers", "ephemeral container"),
+)
+NODE_ADDRESS_TYPES = ("InternalIP", "ExternalIP")
+NETWORK_PLUGINS = {
+    # label k8s-app (or app.kubernetes.io/name) of the CNI's DaemonSet pods in kube-system
+    "calico-node": "Calico",
+    "cilium": "Cilium",
+    "kube-flannel": "Flannel",
+    "flannel": "Flannel",
+    "weave-net": "Weave Net",
+    "kube-router": "kube-router",
+    "antrea-agent": "Antrea",
+}
 
 
 class ObjectError(ValueError):
@@ -103,10 +127,45 @@ def _spread_rules(spec: Mapping[str, Any]) -> tuple[SpreadRule, ...]:
     return tuple(rules)
 
 
-def _containers(spec: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
-    for field in ("initContainers", "containers", "ephemeralContainers"):
+def _containers(spec: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any]]]:
+    """Every container of a pod spec with what it is (`container 'app'`, `ephemeral container
+    'debugger'`): init and ephemeral containers run on the node as much as the others."""
+    for field, what in CONTAINER_LISTS:
         for c in _list(spec.get(field), f"spec.{field}"):
-            yield _map(c, f"spec.{field}[]")
+            c = _map(c, f"spec.{field}[]")
+            yield f"{what} {str(c.get('name', '?'))!r}", c
+
+
+def _placement(spec: Mapping[str, Any]) -> Placement:
+    tolerations = []
+    for t in _list(spec.get("tolerations"), "spec.tolerations"):
+        t = _map(t, "spec.tolerations[]")
+        tolerations.append(
+            Toleration(
+                key=str(t.get("key") or ""),
+                operator=str(t.get("operator") or "Equal"),
+                value=str(t.get("value") or ""),
+                effect=str(t.get("effect") or ""),
+            )
+        )
+    node_affinity = _map(_map(spec.get("affinity"), "affinity").get("nodeAffinity"), "nodeAffinity")
+    required = _map(node_affinity.get("requiredDuringSchedulingIgnoredDuringExecution"), "nodeAffinity.required")
+    terms = []
+    for term in _list(required.get("nodeSelectorTerms"), "nodeSelectorTerms"):
+        term = _map(term, "nodeSelectorTerms[]")
+        reqs = [
+            NodeRequirement(
+                str(_map(r, field).get("key", "")),
+                str(_map(r, field).get("operator", "")),
+                _strings(_map(r, field).get("values"), f"{field}[].values"),
+                match_field=field == "matchFields",
+            )
+            for field in ("matchExpressions", "matchFields")
+            for r in _list(term.get(field), f"nodeSelectorTerms[].{field}")
+        ]
+        terms.append(tuple(reqs))
+    selector = {str(k): str(v) for k, v in _map(spec.get("nodeSelector"), "spec.nodeSelector").items()}
+    return Placement(tuple(tolerations), tuple(sorted(selector.items())), tuple(terms))
 
 
 def pod_spec(raw: Any) -> PodSpecSummary:
@@ -117,8 +176,8 @@ def pod_spec(raw: Any) -> PodSpecSummary:
         if vol.get("hostPath") is not None:
             host_paths.append(f"{vol.get('name', '?')}:{_map(vol['hostPath'], 'hostPath').get('path', '?')}")
     privileged = [
-        str(c.get("name", "?"))
-        for c in _containers(spec)
+        what
+        for what, c in _containers(spec)
         if _map(c.get("securityContext"), "securityContext").get("privileged") is True
     ]
     return PodSpecSummary(
@@ -128,6 +187,7 @@ def pod_spec(raw: Any) -> PodSpecSummary:
         host_path_volumes=tuple(host_paths),
         privileged_containers=tuple(privileged),
         spread_rules=_spread_rules(spec),
+        placement=_placement(spec),
     )
 
 
@@ -141,12 +201,37 @@ def namespace(obj: Mapping[str, Any]) -> Namespace:
 def node(obj: Mapping[str, Any]) -> Node:
     meta = _map(obj.get("metadata"), "metadata")
     labels = _labels(meta)
+    spec = _map(obj.get("spec"), "spec")
+    status = _map(obj.get("status"), "status")
+    taints = []
+    for t in _list(spec.get("taints"), "spec.taints"):
+        t = _map(t, "spec.taints[]")
+        taints.append(Taint(str(t.get("key", "")), str(t.get("value") or ""), str(t.get("effect", ""))))
+    cidrs = _strings(spec.get("podCIDRs"), "spec.podCIDRs") or ((str(spec["podCIDR"]),) if spec.get("podCIDR") else ())
+    addresses = [
+        str(_map(a, "status.addresses[]").get("address", ""))
+        for a in _list(status.get("addresses"), "status.addresses")
+        if _map(a, "status.addresses[]").get("type") in NODE_ADDRESS_TYPES
+    ]
     return Node(
         name=str(meta["name"]),
         zone=labels.get(ZONE_LABEL) or labels.get(LEGACY_ZONE_LABEL),
         region=labels.get(REGION_LABEL) or labels.get(LEGACY_REGION_LABEL),
-        ready=_condition_true(_map(obj.get("status"), "status"), "Ready"),
+        ready=_condition_true(status, "Ready"),
+        labels=labels,
+        taints=tuple(taints),
+        unschedulable=spec.get("unschedulable") is True,
+        pod_cidrs=tuple(_cidr(c) for c in cidrs),
+        addresses=tuple(a for a in addresses if _is_ip(a)),
     )
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def workload(kind: str) -> Callable[[Mapping[str, Any]], Workload]:
@@ -173,14 +258,7 @@ def pod(obj: Mapping[str, Any]) -> Pod:
     meta = _map(obj.get("metadata"), "metadata")
     spec = _map(obj.get("spec"), "spec")
     status = _map(obj.get("status"), "status")
-    owner = next(
-        (
-            _map(o, "ownerReferences[]")
-            for o in _list(meta.get("ownerReferences"), "metadata.ownerReferences")
-            if _map(o, "ownerReferences[]").get("controller") is True
-        ),
-        {},
-    )
+    owner = _controller(meta)
     return Pod(
         namespace=str(meta["namespace"]),
         name=str(meta["name"]),
@@ -191,7 +269,68 @@ def pod(obj: Mapping[str, Any]) -> Pod:
         owner_kind=owner.get("kind"),
         owner_name=owner.get("name"),
         spec=pod_spec(spec),
+        ips=_pod_ips(status),
     )
+
+
+def _controller(meta: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The ownerReference marked `controller: true` (the object that manages this one)."""
+    for o in _list(meta.get("ownerReferences"), "metadata.ownerReferences"):
+        ref = _map(o, "ownerReferences[]")
+        if ref.get("controller") is True:
+            return ref
+    return {}
+
+
+def _pod_ips(status: Mapping[str, Any]) -> tuple[str, ...]:
+    ips = [str(_map(i, "status.podIPs[]").get("ip", "")) for i in _list(status.get("podIPs"), "status.podIPs")]
+    if not ips and status.get("podIP"):
+        ips = [str(status["podIP"])]
+    return tuple(ip for ip in ips if _is_ip(ip))
+
+
+def replica_set(obj: Mapping[str, Any]) -> ReplicaSet:
+    meta = _map(obj.get("metadata"), "metadata")
+    owner = _controller(meta)
+    revision = _labels(meta, "annotations").get(REVISION_ANNOTATION, "")
+    replicas = _map(obj.get("spec"), "spec").get("replicas")
+    return ReplicaSet(
+        namespace=str(meta["namespace"]),
+        name=str(meta["name"]),
+        owner_kind=owner.get("kind"),
+        owner_name=owner.get("name"),
+        revision=int(revision) if revision.isdigit() else None,
+        replicas=1 if replicas is None else int(replicas),
+    )
+
+
+def network_plugin(obj: Mapping[str, Any]) -> str | None:
+    """The network plugin a kube-system pod belongs to (its DaemonSet's pods carry its name)."""
+    meta = _map(obj.get("metadata"), "metadata")
+    if meta.get("namespace") != CONTROL_PLANE_NAMESPACE:
+        return None
+    labels = _labels(meta)
+    for key in ("k8s-app", "app.kubernetes.io/name", "app", "name"):
+        if labels.get(key) in NETWORK_PLUGINS:
+            return NETWORK_PLUGINS[labels[key]]
+    return None
+
+
+def cluster_cidrs(obj: Mapping[str, Any]) -> tuple[str, ...]:
+    """`--cluster-cidr` of a kube-controller-manager pod of kube-system (kubeadm's static pod):
+    the whole pod network, when the control plane is visible."""
+    meta = _map(obj.get("metadata"), "metadata")
+    if meta.get("namespace") != CONTROL_PLANE_NAMESPACE:
+        return ()
+    name = str(meta.get("name", ""))
+    if _labels(meta).get("component") != "kube-controller-manager" and not name.startswith("kube-controller-manager"):
+        return ()
+    for c in _list(_map(obj.get("spec"), "spec").get("containers"), "spec.containers"):
+        c = _map(c, "spec.containers[]")
+        flags = _flags(_strings(c.get("command"), "command") + _strings(c.get("args"), "args"))
+        if flags.get("--cluster-cidr"):
+            return tuple(_cidr(x.strip()) for x in flags["--cluster-cidr"].split(","))
+    return ()
 
 
 def _flags(args: Iterable[str]) -> dict[str, str]:
@@ -234,6 +373,23 @@ def disruption_budget(obj: Mapping[str, Any]) -> DisruptionBudget:
         selector=parse_selector(spec.get("selector")),
         min_available=spec.get("minAvailable"),
         max_unavailable=spec.get("maxUnavailable"),
+        status=_budget_status(meta, _map(obj.get("status"), "status")),
+    )
+
+
+def _budget_status(meta: Mapping[str, Any], status: Mapping[str, Any]) -> BudgetStatus | None:
+    """The controller's own figures, unless it has not yet observed the current spec."""
+    fields = ("desiredHealthy", "currentHealthy", "expectedPods", "disruptionsAllowed")
+    if not all(isinstance(status.get(f), int) for f in fields):
+        return None
+    generation, observed = meta.get("generation"), status.get("observedGeneration")
+    if isinstance(generation, int) and (not isinstance(observed, int) or observed < generation):
+        return None
+    return BudgetStatus(
+        int(status["desiredHealthy"]),
+        int(status["currentHealthy"]),
+        int(status["expectedPods"]),
+        int(status["disruptionsAllowed"]),
     )
 
 
@@ -243,9 +399,14 @@ def _peer(raw: Any) -> Peer:
     return Peer(
         pod_selector=parse_selector(peer.get("podSelector")),
         namespace_selector=parse_selector(peer.get("namespaceSelector")),
-        ip_block=str(block["cidr"]) if "cidr" in block else None,
-        ip_except=_strings(block.get("except"), "ipBlock.except"),
+        ip_block=_cidr(block["cidr"]) if "cidr" in block else None,
+        ip_except=tuple(_cidr(c) for c in _strings(block.get("except"), "ipBlock.except")),
     )
+
+
+def _cidr(raw: Any) -> str:
+    """A CIDR as the API server accepts it (host bits allowed); ValueError otherwise."""
+    return str(ipaddress.ip_network(str(raw), strict=False))
 
 
 def network_policy(obj: Mapping[str, Any]) -> NetworkPolicy:

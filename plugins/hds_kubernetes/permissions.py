@@ -15,6 +15,7 @@ API_READS: list[tuple[str, str, tuple[str, ...]]] = [
     ("", "pods", ("list",)),
     ("", "persistentvolumeclaims", ("list",)),
     ("apps", "deployments", ("list",)),
+    ("apps", "replicasets", ("list",)),
     ("apps", "statefulsets", ("list",)),
     ("policy", "poddisruptionbudgets", ("list",)),
     ("networking.k8s.io", "networkpolicies", ("list",)),

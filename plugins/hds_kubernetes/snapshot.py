@@ -25,6 +25,7 @@ from hds_kubernetes.objects import (
     NetworkPolicy,
     Node,
     Pod,
+    ReplicaSet,
     Role,
     StorageClass,
     VolumeClaim,
@@ -58,6 +59,7 @@ class NamespaceContents:
 
     workloads: list[Workload] = field(default_factory=list)
     pods: list[Pod] = field(default_factory=list)
+    replica_sets: dict[str, ReplicaSet] = field(default_factory=dict)
     budgets: list[DisruptionBudget] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)
     roles: dict[str, Role] = field(default_factory=dict)
@@ -83,6 +85,10 @@ class ClusterSnapshot:
     unavailable: Mapping[str, str]
     """Resource (plural name) → why it could not be read."""
     object_count: int
+    network_plugins: tuple[str, ...] = ()
+    """Network plugins whose pods run in kube-system (Calico, Cilium...)."""
+    cluster_cidrs: tuple[str, ...] = ()
+    """kube-controller-manager `--cluster-cidr`, where the control plane is visible."""
 
     def contents_of(self, namespace: str) -> NamespaceContents:
         return self.contents.get(namespace, EMPTY_CONTENTS)
@@ -102,6 +108,8 @@ class SnapshotBuilder:
         self._cluster_bindings: list[Binding] = []
         self._storage_classes: dict[str, StorageClass] = {}
         self._control_plane: list[ControlPlanePod] = []
+        self._network_plugins: set[str] = set()
+        self._cluster_cidrs: list[str] = []
         self._contents: dict[str, NamespaceContents] = {}
         self._count = 0
 
@@ -164,6 +172,13 @@ class SnapshotBuilder:
             apiserver = parse.control_plane_pod(obj)
             if apiserver is not None:
                 self._control_plane.append(apiserver)
+            plugin = parse.network_plugin(obj)
+            if plugin is not None:
+                self._network_plugins.add(plugin)
+            self._cluster_cidrs += [c for c in parse.cluster_cidrs(obj) if c not in self._cluster_cidrs]
+        elif r == "replicasets":
+            rs = parse.replica_set(obj)
+            box.replica_sets[rs.name] = rs
         elif r == "roles":
             item = parse.role(obj)
             box.roles[item.name] = item
@@ -185,6 +200,8 @@ class SnapshotBuilder:
             storage_classes=dict(self._storage_classes),
             control_plane_pods=tuple(self._control_plane),
             contents=dict(self._contents),
+            network_plugins=tuple(sorted(self._network_plugins)),
+            cluster_cidrs=tuple(self._cluster_cidrs),
             unavailable=unavailable,
             object_count=self._count,
         )
