@@ -5,8 +5,10 @@ One finding per tenant Deployment/StatefulSet, so an auditor sees each applicati
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
@@ -93,30 +95,65 @@ def _budget_terms(b: DisruptionBudget) -> str:
     return f"maxUnavailable: {b.max_unavailable}"
 
 
-def _percent(value: int | str) -> float | None:
-    if isinstance(value, str) and value.endswith("%"):
-        try:
-            return float(value[:-1])
-        except ValueError:
-            return None
-    return None
+def _scaled(value: int | str, total: int) -> int:
+    """`intstr.GetScaledValueFromIntOrPercent(value, total, roundUp=true)`, as the disruption
+    controller calls it for both minAvailable and maxUnavailable percentages."""
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    if not text.endswith("%"):
+        raise ValueError(f"{text!r} is not a percentage")
+    return math.ceil(int(text[:-1]) * total / 100)
 
 
-def _guarantee(b: DisruptionBudget, replicas: int) -> tuple[bool, bool]:
-    """(keeps at least one replica up, blocks every voluntary eviction)."""
-    if b.min_available is not None:
-        pct = _percent(b.min_available)
-        if pct is not None:
-            return pct > 0, pct >= 100
-        n = int(b.min_available)
-        return n >= 1, n >= replicas
+def desired_healthy(b: DisruptionBudget, replicas: int) -> int:
+    """Pods the disruption controller keeps healthy (`getExpectedPodCount`): evictions stop
+    there. Percentages are of the controllers' scale (`replicas`), rounded up either way."""
     if b.max_unavailable is not None:
-        pct = _percent(b.max_unavailable)
-        if pct is not None:
-            return pct < 100, pct == 0
-        n = int(b.max_unavailable)
-        return n < replicas, n == 0
-    return False, False
+        return max(0, replicas - _scaled(b.max_unavailable, replicas))
+    if b.min_available is not None:
+        return _scaled(b.min_available, replicas)
+    return 0  # policy/v1 without either field: nothing is protected
+
+
+def _judge_budget(w: Workload, budget: DisruptionBudget, evidence: dict[str, Any]) -> Finding:
+    try:
+        computed = desired_healthy(budget, w.replicas)
+    except ValueError as exc:
+        return Finding(Status.error, f"PodDisruptionBudget {budget.name}: {exc} (the API refuses it)", w.ref, evidence)
+    evidence["desired_healthy_computed"] = computed
+    st = budget.status
+    if st is not None:
+        desired, expected, source = st.desired_healthy, st.expected_pods, "the disruption controller's status"
+        blocks_all = st.disruptions_allowed == 0
+        evidence["status"] = {
+            "desiredHealthy": st.desired_healthy,
+            "currentHealthy": st.current_healthy,
+            "expectedPods": st.expected_pods,
+            "disruptionsAllowed": st.disruptions_allowed,
+        }
+    else:
+        desired, expected, source = computed, w.replicas, "computed from the spec as the disruption controller does"
+        blocks_all = computed >= w.replicas
+    evidence["desired_healthy_source"] = source
+    evidence["blocks_all_evictions"] = blocks_all
+    terms = _budget_terms(budget)
+    if desired < 1:
+        return Finding(
+            Status.failed,
+            f"PodDisruptionBudget {budget.name} ({terms}) lets every replica of {w.kind} {w.name} be evicted at "
+            f"once: {desired} of {expected} pod(s) must stay healthy ({source})",
+            w.ref,
+            evidence,
+        )
+    note = " (it blocks every voluntary eviction: node drains will wait on it)" if blocks_all else ""
+    return Finding(
+        Status.passed,
+        f"{w.kind} {w.name} is covered by PodDisruptionBudget {budget.name} ({terms}): {desired} of {expected} "
+        f"pod(s) stay healthy{note}",
+        w.ref,
+        evidence,
+    )
 
 
 def disruption_budgets(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
@@ -126,7 +163,7 @@ def disruption_budgets(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
             for b in scope.contents_of(w.namespace).budgets
             if b.selector is not None and b.selector.matches(w.template_labels)
         ]
-        evidence = {
+        evidence: dict[str, Any] = {
             **base_evidence(scope),
             "replicas": w.replicas,
             "pod_labels": dict(w.template_labels),
@@ -150,24 +187,7 @@ def disruption_budgets(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
                 w.ref,
                 evidence,
             )
-        budget = budgets[0]
-        keeps_one, blocks_all = _guarantee(budget, w.replicas)
-        if not keeps_one:
-            return Finding(
-                Status.failed,
-                f"PodDisruptionBudget {budget.name} ({_budget_terms(budget)}) lets every replica of "
-                f"{w.kind} {w.name} be evicted at once",
-                w.ref,
-                evidence,
-            )
-        note = " (it blocks every voluntary eviction: node drains will wait on it)" if blocks_all else ""
-        evidence["blocks_all_evictions"] = blocks_all
-        return Finding(
-            Status.passed,
-            f"{w.kind} {w.name} is covered by PodDisruptionBudget {budget.name} ({_budget_terms(budget)}){note}",
-            w.ref,
-            evidence,
-        )
+        return _judge_budget(w, budgets[0], evidence)
 
     return _each_workload(scope, (*WORKLOAD_KINDS, "poddisruptionbudgets"), judge)
 
