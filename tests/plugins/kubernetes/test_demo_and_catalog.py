@@ -48,6 +48,13 @@ def test_demo_profiles_show_in_the_results(tmp_path, registry):
     assert by_profile["compliant"] == {"pass"}
     assert "fail" in by_profile["partial"] and "pass" in by_profile["partial"]
     assert "fail" in by_profile["noncompliant"]
+    # the noncompliant tenant fails exactly what it failed before issue 23 (zones, location and
+    # audit are the cluster's, and pass)
+    failed = {(profile[r["tenant"]], r["control"]) for r in rows if r["status"] == "fail"}
+    assert {c for p, c in failed if p == "noncompliant"} == {
+        f"K8S-{i:02d}" for i in (1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12)
+    }
+    assert {c for p, c in failed if p == "partial"} == {"K8S-01", "K8S-02", "K8S-03", "K8S-09", "K8S-11", "K8S-12"}
     assert not any("error" in s for s in by_profile.values())
     assert len(SNAPSHOT_CACHE.listings) == 1  # one cluster, listed once for three tenants
     # the noncompliant tenant's binding names a neighbour's ServiceAccount; its evidence does not
