@@ -421,13 +421,17 @@ def pvc(ns: str, name: str, storage_class: str | None, size: str = "10Gi") -> Ob
 
 
 def storage_class(
-    name: str, provisioner: str, default: bool = False, parameters: Mapping[str, str] | None = None
+    name: str,
+    provisioner: str,
+    default: bool = False,
+    parameters: Mapping[str, str] | None = None,
+    created: str = "2026-01-05T09:00:00Z",
 ) -> Obj:
     annotations = {"storageclass.kubernetes.io/is-default-class": "true"} if default else {}
     obj: Obj = {
         "apiVersion": "storage.k8s.io/v1",
         "kind": "StorageClass",
-        "metadata": _meta(name, annotations=annotations),
+        "metadata": _meta(name, annotations=annotations, creationTimestamp=created),
         "provisioner": provisioner,
         "reclaimPolicy": "Delete",
         "volumeBindingMode": "WaitForFirstConsumer",

@@ -128,6 +128,9 @@ class Workload:
     selector: LabelSelector | None
     template_labels: Mapping[str, str]
     pod: PodSpecSummary
+    claim_templates: tuple[tuple[str, str | None], ...] = ()
+    """A StatefulSet's `volumeClaimTemplates`: (name, storageClassName), the claims each new
+    replica will get."""
 
     @property
     def ref(self) -> str:
@@ -300,3 +303,5 @@ class StorageClass:
     is_default: bool
     encryption_parameters: Mapping[str, str] = field(default_factory=dict)
     """Provisioner parameters about encryption (`encrypted`, `kmsKeyId`...), shown as evidence."""
+    created: str = ""
+    """`metadata.creationTimestamp` (RFC 3339, UTC): of several defaults, the newest applies."""

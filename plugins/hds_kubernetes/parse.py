@@ -249,9 +249,18 @@ def workload(kind: str) -> Callable[[Mapping[str, Any]], Workload]:
             selector=parse_selector(spec.get("selector")),
             template_labels=_labels(_map(template.get("metadata"), "spec.template.metadata")),
             pod=pod_spec(template.get("spec")),
+            claim_templates=tuple(_claim_template(t) for t in _list(spec.get("volumeClaimTemplates"), "claims")),
         )
 
     return parse
+
+
+def _claim_template(raw: Any) -> tuple[str, str | None]:
+    tpl = _map(raw, "volumeClaimTemplates[]")
+    sc = _map(tpl.get("spec"), "volumeClaimTemplates[].spec").get("storageClassName")
+    return str(_map(tpl.get("metadata"), "volumeClaimTemplates[].metadata").get("name", "?")), (
+        None if sc is None else str(sc)
+    )
 
 
 def pod(obj: Mapping[str, Any]) -> Pod:
@@ -501,4 +510,5 @@ def storage_class(obj: Mapping[str, Any]) -> StorageClass:
         provisioner=str(obj.get("provisioner", "")),
         is_default=any(annotations.get(a, "").lower() == "true" for a in DEFAULT_CLASS_ANNOTATIONS),
         encryption_parameters={k: v for k, v in params.items() if "encrypt" in k.lower() or "kms" in k.lower()},
+        created=str(meta.get("creationTimestamp") or ""),
     )
