@@ -42,7 +42,7 @@ def _excess(scope: TenantScope, b: Binding) -> str | None:
     role = _role_of(scope, b)
     if role is None:
         return None
-    wild = sorted({w for rule in role.rules for w in rule.wildcards})
+    wild = sorted({w for rule in role.rules for w in (*rule.wildcards, *rule.escalations)})
     return f"{b.role_kind} {b.role_name} ({', '.join(wild)})" if wild else None
 
 

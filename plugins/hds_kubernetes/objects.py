@@ -15,6 +15,11 @@ ZONE_LABEL = "topology.kubernetes.io/zone"
 REGION_LABEL = "topology.kubernetes.io/region"
 HOSTNAME_KEY = "kubernetes.io/hostname"
 PSA_ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"
+ESCALATING_VERBS = {
+    "impersonate": ("users", "groups", "serviceaccounts", "uids", "userextras/scopes"),
+    "escalate": ("roles", "clusterroles"),
+    "bind": ("roles", "clusterroles"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +242,20 @@ class PolicyRule:
             out.append("verbs: *")
         if "*" in self.resources:
             out.append("resources: *")
+        return out
+
+    @property
+    def escalations(self) -> list[str]:
+        """Verbs worth cluster-admin without a wildcard: `impersonate` lets the holder act as
+        any user, group or ServiceAccount; `escalate`/`bind` on roles let it grant itself
+        rights it does not hold (RBAC's own escalation checks are lifted)."""
+        out = [
+            f"{verb} {resource}"
+            for verb, targets in ESCALATING_VERBS.items()
+            if verb in self.verbs
+            for resource in self.resources
+            if resource in targets
+        ]
         return out
 
 
