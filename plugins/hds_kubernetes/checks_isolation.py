@@ -185,6 +185,19 @@ def cross_tenant_ingress(scope: TenantScope, ctx: CheckContext) -> list[Finding]
                         {**base_evidence(scope), "unisolated_pods": listed(exposed), "ingress_policies": len(policies)},
                     )
                 )
+        on_host = sorted(p.name for p in box.pods if p.phase not in FINISHED and p.spec.host_network)
+        if on_host:
+            failed = True
+            findings.append(
+                Finding(
+                    Status.failed,
+                    f"namespace {ns.name}: pods {', '.join(listed(on_host))} run with hostNetwork: they listen on "
+                    "their node's addresses, where NetworkPolicies do not apply (the API leaves host-network pods "
+                    "to the network plugin), so other tenants' pods can reach them",
+                    ns.name,
+                    {**base_evidence(scope), "host_network_pods": listed(on_host)},
+                )
+            )
         if not failed:
             blocks = sorted(
                 {
