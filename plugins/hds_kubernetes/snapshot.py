@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from hds_kubernetes import parse
+from hds_kubernetes import parse, parse_pods
 from hds_kubernetes.kinds import KINDS, ResourceKind
 from hds_kubernetes.objects import (
     Binding,
@@ -159,8 +159,8 @@ class SnapshotBuilder:
 
     def _file_namespaced(self, r: str, box: NamespaceContents, obj: Mapping[str, Any]) -> None:
         adders: dict[str, Callable[[Mapping[str, Any]], None]] = {
-            "deployments": lambda o: box.workloads.append(parse.workload("Deployment")(o)),
-            "statefulsets": lambda o: box.workloads.append(parse.workload("StatefulSet")(o)),
+            "deployments": lambda o: box.workloads.append(parse_pods.workload("Deployment")(o)),
+            "statefulsets": lambda o: box.workloads.append(parse_pods.workload("StatefulSet")(o)),
             "poddisruptionbudgets": lambda o: box.budgets.append(parse.disruption_budget(o)),
             "networkpolicies": lambda o: box.policies.append(parse.network_policy(o)),
             "ingresses": lambda o: box.ingresses.append(parse.ingress(o)),
@@ -168,16 +168,16 @@ class SnapshotBuilder:
             "rolebindings": lambda o: box.bindings.append(parse.binding(o)),
         }
         if r == "pods":
-            box.pods.append(parse.pod(obj))
-            apiserver = parse.control_plane_pod(obj)
+            box.pods.append(parse_pods.pod(obj))
+            apiserver = parse_pods.control_plane_pod(obj)
             if apiserver is not None:
                 self._control_plane.append(apiserver)
-            plugin = parse.network_plugin(obj)
+            plugin = parse_pods.network_plugin(obj)
             if plugin is not None:
                 self._network_plugins.add(plugin)
-            self._cluster_cidrs += [c for c in parse.cluster_cidrs(obj) if c not in self._cluster_cidrs]
+            self._cluster_cidrs += [c for c in parse_pods.cluster_cidrs(obj) if c not in self._cluster_cidrs]
         elif r == "replicasets":
-            rs = parse.replica_set(obj)
+            rs = parse_pods.replica_set(obj)
             box.replica_sets[rs.name] = rs
         elif r == "roles":
             item = parse.role(obj)
