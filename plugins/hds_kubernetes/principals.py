@@ -12,6 +12,7 @@ Anonymous requests (when the API server allows them) come as `User system:anonym
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from hds_kubernetes.objects import Subject
 
@@ -51,7 +52,9 @@ class Principal:
         return self.subject.kind == "User" and self.sa_name is not None
 
 
+@lru_cache(maxsize=65536)
 def principal(s: Subject) -> Principal:
+    """Cached: every tenant's checks look at the same ClusterRoleBindings' subjects."""
     if (s.kind, s.name) in POPULATIONS:
         return Principal(s, population=POPULATIONS[(s.kind, s.name)])
     if s.kind == "ServiceAccount":
