@@ -2,8 +2,9 @@
 
 Pod Security admission at `restricted` makes the API server refuse privileged pods before
 they run; the second check reads what does run — every pod, every container of it (init and
-ephemeral ones included), whoever owns it — and what Deployments/StatefulSets will start, so
-a namespace labelled late or exempted still shows its privileged pods.
+ephemeral ones included), whoever owns it — and what Deployments, StatefulSets, DaemonSets and
+CronJobs will start (a CronJob's pods run only on schedule), so a namespace labelled late or
+exempted still shows its privileged pods.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def _owner_chain(pod: Pod, box: NamespaceContents) -> tuple[str | None, str | No
     if pod.owner_kind is None:
         return None, None, False
     owner = f"{pod.owner_kind}/{pod.owner_name}"
-    if pod.owner_kind == "StatefulSet":
+    if pod.owner_kind in ("StatefulSet", "DaemonSet"):
         return owner, owner, True
     if pod.owner_kind != "ReplicaSet":
         return owner, None, False
@@ -106,14 +107,15 @@ def _judge_pods(box: NamespaceContents, templates: dict[str, list[str]]) -> list
 
 
 def workload_hardening(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
-    findings, go_on = precheck(scope, ("pods", "deployments", "statefulsets"))
+    findings, go_on = precheck(scope, ("pods", "deployments", "statefulsets", "daemonsets", "cronjobs"))
     if not go_on:
         return findings
     for ns in scope.namespaces:
         box = scope.contents_of(ns.name)
-        templates = {f"{w.kind}/{w.name}": w.pod.hardening_issues() for w in box.workloads}
+        owners = [*box.workloads, *box.templates]
+        templates = {f"{w.kind}/{w.name}": w.pod.hardening_issues() for w in owners}
         bad = 0
-        for w in sorted(box.workloads, key=lambda w: (w.kind, w.name)):
+        for w in sorted(owners, key=lambda w: (w.kind, w.name)):
             issues = templates[f"{w.kind}/{w.name}"]
             if issues:
                 bad += 1
@@ -145,11 +147,11 @@ def workload_hardening(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
                         },
                     )
                 )
-        if not box.workloads and not box.pods:
+        if not owners and not box.pods:
             findings.append(
                 Finding(
                     Status.not_applicable,
-                    f"namespace {ns.name} runs no pod and has no Deployment or StatefulSet",
+                    f"namespace {ns.name} runs no pod and has no Deployment, StatefulSet, DaemonSet or CronJob",
                     ns.name,
                     base_evidence(scope),
                 )
@@ -158,13 +160,13 @@ def workload_hardening(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
             findings.append(
                 Finding(
                     Status.passed,
-                    f"namespace {ns.name}: {len(box.workloads)} workload template(s) and {len(box.pods)} pod(s) "
+                    f"namespace {ns.name}: {len(owners)} workload template(s) and {len(box.pods)} pod(s) "
                     "(every container, init and ephemeral ones included) checked, none privileged, none with "
                     "hostPath, hostNetwork, hostPID or hostIPC",
                     ns.name,
                     {
                         **base_evidence(scope),
-                        "workloads_checked": len(box.workloads),
+                        "workloads_checked": len(owners),
                         "pods_checked": len(box.pods),
                     },
                 )

@@ -143,6 +143,17 @@ class Workload:
 
 
 @dataclass(frozen=True, slots=True)
+class PodTemplateOwner:
+    """A DaemonSet or CronJob: a pod template that will run (on every node, or on schedule)
+    whether or not a pod of it runs now."""
+
+    kind: str
+    namespace: str
+    name: str
+    pod: PodSpecSummary
+
+
+@dataclass(frozen=True, slots=True)
 class Pod:
     namespace: str
     name: str

@@ -14,6 +14,7 @@ from hds_kubernetes.objects import (
     Placement,
     Pod,
     PodSpecSummary,
+    PodTemplateOwner,
     ReplicaSet,
     SpreadRule,
     Toleration,
@@ -157,6 +158,20 @@ def workload(kind: str) -> Callable[[Mapping[str, Any]], Workload]:
             pod=pod_spec(template.get("spec")),
             claim_templates=tuple(_claim_template(t) for t in _list(spec.get("volumeClaimTemplates"), "claims")),
         )
+
+    return parse
+
+
+def template_owner(kind: str) -> Callable[[Mapping[str, Any]], PodTemplateOwner]:
+    """A DaemonSet (`spec.template`) or a CronJob (`spec.jobTemplate.spec.template`)."""
+
+    def parse(obj: Mapping[str, Any]) -> PodTemplateOwner:
+        meta = _map(obj.get("metadata"), "metadata")
+        spec = _map(obj.get("spec"), "spec")
+        if kind == "CronJob":
+            spec = _map(_map(spec.get("jobTemplate"), "spec.jobTemplate").get("spec"), "spec.jobTemplate.spec")
+        template = _map(spec.get("template"), "spec.template")
+        return PodTemplateOwner(kind, str(meta["namespace"]), str(meta["name"]), pod_spec(template.get("spec")))
 
     return parse
 

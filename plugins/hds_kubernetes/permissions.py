@@ -16,6 +16,8 @@ API_READS: list[tuple[str, str, tuple[str, ...]]] = [
     ("", "persistentvolumeclaims", ("list",)),
     ("apps", "deployments", ("list",)),
     ("apps", "replicasets", ("list",)),
+    ("apps", "daemonsets", ("list",)),
+    ("batch", "cronjobs", ("list",)),
     ("apps", "statefulsets", ("list",)),
     ("policy", "poddisruptionbudgets", ("list",)),
     ("networking.k8s.io", "networkpolicies", ("list",)),

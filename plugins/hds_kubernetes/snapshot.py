@@ -25,6 +25,7 @@ from hds_kubernetes.objects import (
     NetworkPolicy,
     Node,
     Pod,
+    PodTemplateOwner,
     ReplicaSet,
     Role,
     StorageClass,
@@ -60,6 +61,8 @@ class NamespaceContents:
     workloads: list[Workload] = field(default_factory=list)
     pods: list[Pod] = field(default_factory=list)
     replica_sets: dict[str, ReplicaSet] = field(default_factory=dict)
+    templates: list[PodTemplateOwner] = field(default_factory=list)
+    """DaemonSets and CronJobs."""
     budgets: list[DisruptionBudget] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)
     roles: dict[str, Role] = field(default_factory=dict)
@@ -161,6 +164,8 @@ class SnapshotBuilder:
         adders: dict[str, Callable[[Mapping[str, Any]], None]] = {
             "deployments": lambda o: box.workloads.append(parse_pods.workload("Deployment")(o)),
             "statefulsets": lambda o: box.workloads.append(parse_pods.workload("StatefulSet")(o)),
+            "daemonsets": lambda o: box.templates.append(parse_pods.template_owner("DaemonSet")(o)),
+            "cronjobs": lambda o: box.templates.append(parse_pods.template_owner("CronJob")(o)),
             "poddisruptionbudgets": lambda o: box.budgets.append(parse.disruption_budget(o)),
             "networkpolicies": lambda o: box.policies.append(parse.network_policy(o)),
             "ingresses": lambda o: box.ingresses.append(parse.ingress(o)),

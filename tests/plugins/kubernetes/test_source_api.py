@@ -56,7 +56,7 @@ def test_collects_the_cluster_through_the_official_client(apiserver, kubeconfig)
     assert len(scope.nodes) == 3
     # every kind listed exactly once, cluster-wide, with a page limit
     calls = apiserver.list_calls()
-    assert len(calls) == len(KINDS) == 15
+    assert len(calls) == len(KINDS) == 17
     assert all(c.query.get("limit") == str(PAGE_SIZE) for c in calls)
 
 

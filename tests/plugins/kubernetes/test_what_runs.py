@@ -8,6 +8,8 @@ the official client from the local API server, with the same findings.
 
 from __future__ import annotations
 
+import kubernetes_validate
+
 from controlplane.results import Status
 from hds_kubernetes import manifests as m
 from hds_kubernetes.checks_hardening import workload_hardening
@@ -95,3 +97,34 @@ def test_a_clean_namespace_counts_every_pod_and_template(evaluate_both):
     assert dump == api
     assert [f.status for f in dump] == [Status.passed]
     assert dump[0].evidence == {"workloads_checked": 1, "pods_checked": 3}
+
+
+def cron_job(ns, name, **spec):
+    """A CronJob as `kubectl get cronjob -o json` shows it: its pods exist only on schedule."""
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "schedule": "0 2 * * *",
+            "jobTemplate": {
+                "spec": {
+                    "template": {
+                        "metadata": {"labels": {"app": name}},
+                        "spec": {**m.pod_spec(name, spread=None, **spec), "restartPolicy": "OnFailure"},
+                    }
+                }
+            },
+        },
+        "status": {"lastScheduleTime": "2026-12-04T02:00:00Z"},
+    }
+
+
+def test_a_cron_jobs_template_is_judged_though_no_pod_of_it_runs(evaluate_both):
+    export = cron_job(NS, "export", host_path="/var/backups")
+    kubernetes_validate.validate(export, "1.33", strict=True)
+    objs = tenant(*deployed(NS, "web", 2, WORKERS[:2]), export)
+    dump, api = evaluate_both(objs, workload_hardening)
+    assert dump == api
+    assert [(f.status, f.resource) for f in dump] == [(Status.failed, f"{NS}/CronJob/export")]
+    assert dump[0].evidence["issues"] == ["hostPath volume host:/var/backups"]
