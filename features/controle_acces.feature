@@ -6,6 +6,8 @@ Fonctionnalité: Contrôle d'accès
 
   @K8S-07 @HDS-3 @HDS-4 @HDS-5 @ISO-A.8.2 @ISO-A.5.15
   Plan du scénario: K8S-07 — aucune identité du client ne détient cluster-admin ni un rôle à jokers
+    Les verbes impersonate, escalate et bind valent cluster-admin sans joker ; une liaison à un
+    groupe couvrant tout le cluster vaut pour les identités du client.
     Étant donné le locataire « <locataire> »
     Quand le contrôle « K8S-07 » est évalué sur chacune de ses ressources concernées
     Alors chaque ressource est conforme
@@ -16,7 +18,11 @@ Fonctionnalité: Contrôle d'accès
       | @locataires |
 
   @K8S-08 @HDS-3 @HDS-4 @HDS-5 @ISO-A.8.2 @ISO-A.5.15
-  Plan du scénario: K8S-08 — aucune RoleBinding n'ouvre les espaces de noms du client à des comptes extérieurs
+  Plan du scénario: K8S-08 — aucune liaison RBAC n'ouvre les espaces de noms du client à des comptes extérieurs
+    Un sujet est jugé sur le nom que le serveur d'API compare : un utilisateur nommé
+    system:serviceaccount:<espace>:<nom> est ce compte de service ; l'utilisateur system:anonymous
+    et les groupes system:unauthenticated, system:authenticated et system:serviceaccounts ouvrent
+    l'espace de noms à tous.
     Étant donné le locataire « <locataire> »
     Quand le contrôle « K8S-08 » est évalué sur chacune de ses ressources concernées
     Alors chaque ressource est conforme

@@ -18,6 +18,9 @@ Fonctionnalité: Redondance des plateformes et des données
 
   @K8S-02 @HDS-3 @HDS-4 @ISO-A.8.14
   Plan du scénario: K8S-02 — un PodDisruptionBudget protège chaque application du client
+    Le nombre de pods que le budget garde est calculé comme le contrôleur de disruption le calcule :
+    les pourcentages de minAvailable et de maxUnavailable sont arrondis à l'entier supérieur, et
+    l'état publié par le budget (desiredHealthy, disruptionsAllowed) fait foi quand il est à jour.
     Étant donné le locataire « <locataire> »
     Quand le contrôle « K8S-02 » est évalué sur chacune de ses ressources concernées
     Alors chaque ressource est conforme
@@ -39,7 +42,10 @@ Fonctionnalité: Redondance des plateformes et des données
       | @locataires |
 
   @K8S-04 @HDS-3 @HDS-4 @ISO-A.8.14
-  Plan du scénario: K8S-04 — les nœuds du cluster couvrent au moins deux zones de disponibilité
+  Plan du scénario: K8S-04 — les nœuds où les applications du client peuvent tourner couvrent au moins deux zones de disponibilité
+    Pour chaque application, seuls comptent les nœuds prêts, non cordonnés, dont les teintes sont
+    tolérées par ses pods et que sa sélection de nœuds admet : un nœud de plan de contrôle teinté
+    ou un nœud indisponible ne fait pas une seconde zone.
     Étant donné le locataire « <locataire> »
     Quand le contrôle « K8S-04 » est évalué sur chacune de ses ressources concernées
     Alors chaque ressource est conforme

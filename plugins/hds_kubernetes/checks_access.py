@@ -4,6 +4,11 @@ The tenant's identities are its namespaces' ServiceAccounts and every user or gr
 namespaces' RoleBindings grant access to. None may hold cluster-admin or a role with wildcard
 verbs or resources, in its namespaces or cluster-wide. A ClusterRoleBinding is reported by the
 tenant identities it binds only: its other subjects may be another tenant's.
+
+Subjects are judged by whom the API server matches (`principals`): a User named
+`system:serviceaccount:<ns>:<name>` is that ServiceAccount, and the cluster-wide groups
+(`system:authenticated`, `system:serviceaccounts`, `system:unauthenticated`, User
+`system:anonymous`) include every tenant's callers.
 """
 
 from __future__ import annotations
@@ -14,15 +19,13 @@ from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_kubernetes.findings import base_evidence, listed, precheck, ref
 from hds_kubernetes.objects import Binding, Role, Subject
+from hds_kubernetes.principals import POPULATIONS, outside_description, principal
 from hds_kubernetes.scope import TenantScope
 
 CLUSTER_ADMIN = "cluster-admin"
-SA_GROUP_PREFIX = "system:serviceaccounts:"
-CLUSTER_WIDE_GROUPS = {
-    "system:serviceaccounts": "every ServiceAccount of the cluster",
-    "system:authenticated": "every authenticated user of the cluster",
-    "system:unauthenticated": "anonymous requests",
-}
+SELF_REVIEWS = frozenset({"selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"})
+"""What the built-in roles bound to `system:authenticated` allow (`system:basic-user`): a
+caller asking about its own rights, which reads nothing of any namespace."""
 RBAC_RESOURCES = ("roles", "rolebindings", "clusterroles", "clusterrolebindings")
 
 
@@ -39,7 +42,7 @@ def _excess(scope: TenantScope, b: Binding) -> str | None:
     role = _role_of(scope, b)
     if role is None:
         return None
-    wild = sorted({w for rule in role.rules for w in rule.wildcards})
+    wild = sorted({w for rule in role.rules for w in (*rule.wildcards, *rule.escalations)})
     return f"{b.role_kind} {b.role_name} ({', '.join(wild)})" if wild else None
 
 
@@ -49,33 +52,38 @@ def _tenant_identities(scope: TenantScope) -> set[Subject]:
     for ns in own:
         for b in scope.contents_of(ns).bindings:
             for s in b.subjects:
-                if s.kind == "ServiceAccount":
-                    if s.namespace in own:
-                        identities.add(s)
-                elif s.kind == "Group" and s.name.startswith("system:"):
-                    if s.name.removeprefix(SA_GROUP_PREFIX) in own:
-                        identities.add(s)
+                p = principal(s)
+                if p.population is not None:
+                    continue
+                if p.sa_namespace is not None:
+                    if p.sa_namespace in own:
+                        identities.add(p.identity)
                 else:
-                    identities.add(Subject(s.kind, s.name))
+                    identities.add(p.identity)
     return identities
 
 
-def _is_tenant_subject(s: Subject, own: frozenset[str], identities: set[Subject]) -> bool:
-    if s.kind == "ServiceAccount":
-        return s.namespace in own
-    if s.kind == "Group" and s.name.startswith(SA_GROUP_PREFIX):
-        return s.name.removeprefix(SA_GROUP_PREFIX) in own
-    return Subject(s.kind, s.name) in identities
+def _tenant_share(s: Subject, own: frozenset[str], identities: set[Subject]) -> str | None:
+    """How a ClusterRoleBinding subject covers this tenant's identities, or None."""
+    p = principal(s)
+    if p.population is not None:
+        return str(s)
+    if p.sa_namespace is not None:
+        return str(p.identity) if p.sa_namespace in own else None
+    return str(s) if p.identity in identities else None
+
+
+def _as_grantee(name: str) -> str:
+    """`this tenant's User alice`, or a population with what it means."""
+    population = next((text for (kind, who), text in POPULATIONS.items() if name == f"{kind} {who}"), None)
+    return f"{population}, this tenant's identities included" if population else f"this tenant's {name}"
 
 
 def _shown(s: Subject, own: frozenset[str], platform: set[str]) -> str:
     """A subject as a finding may show it: never the name of another tenant's namespace."""
-    if s.kind == "ServiceAccount" and s.namespace not in own and s.namespace not in platform:
-        return "a ServiceAccount of a namespace outside this tenant"
-    if s.kind == "Group" and s.name.startswith(SA_GROUP_PREFIX):
-        ns = s.name.removeprefix(SA_GROUP_PREFIX)
-        if ns not in own and ns not in platform:
-            return "the ServiceAccounts of a namespace outside this tenant"
+    p = principal(s)
+    if p.sa_namespace is not None and p.sa_namespace not in own and p.sa_namespace not in platform:
+        return outside_description(p)
     return str(s)
 
 
@@ -102,18 +110,17 @@ def privileged_bindings(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     identities = _tenant_identities(scope)
     cluster_grants: list[dict[str, Any]] = []
     for b in sorted(scope.cluster_bindings, key=lambda b: b.name):
-        mine = [s for s in b.subjects if _is_tenant_subject(s, own, identities)]
-        if not mine:
+        names = [share for s in b.subjects if (share := _tenant_share(s, own, identities))]
+        if not names:
             continue
         excess = _excess(scope, b)
-        names = [str(s) for s in mine]
         cluster_grants.append({"binding": b.name, "role": b.role_name, "tenant_subjects": listed(names)})
         if excess:
             findings.append(
                 Finding(
                     Status.failed,
-                    f"ClusterRoleBinding {b.name} grants {excess} cluster-wide to this tenant's "
-                    f"{', '.join(listed(names))}",
+                    f"ClusterRoleBinding {b.name} grants {excess} cluster-wide to "
+                    f"{', '.join(_as_grantee(n) for n in listed(names))}",
                     f"ClusterRoleBinding/{b.name}",
                     {**base_evidence(scope), "role": f"ClusterRole/{b.role_name}", "tenant_subjects": listed(names)},
                 )
@@ -138,24 +145,46 @@ def privileged_bindings(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
 
 def _outside_grant(s: Subject, own: frozenset[str], platform: set[str]) -> str | None:
     """Why this subject of a tenant RoleBinding lies outside the tenant, or None."""
-    if s.kind == "ServiceAccount":
-        if s.namespace in own or s.namespace in platform:
-            return None
-        return "a ServiceAccount of a namespace outside this tenant"
-    if s.kind == "Group":
-        if s.name in CLUSTER_WIDE_GROUPS:
-            return CLUSTER_WIDE_GROUPS[s.name]
-        if s.name.startswith(SA_GROUP_PREFIX):
-            ns = s.name.removeprefix(SA_GROUP_PREFIX)
-            if ns not in own and ns not in platform:
-                return "all ServiceAccounts of a namespace outside this tenant"
-    return None
+    p = principal(s)
+    if p.population is not None:
+        return p.population
+    if p.sa_namespace is None or p.sa_namespace in own or p.sa_namespace in platform:
+        return None
+    return outside_description(p)
+
+
+def _reads_namespaces(role: Role | None) -> bool:
+    """Whether a ClusterRole grants anything on API resources beyond a caller's own reviews."""
+    if role is None:
+        return False
+    return any(set(rule.resources) - SELF_REVIEWS for rule in role.rules)
+
+
+def _cluster_wide_openings(scope: TenantScope) -> list[Finding]:
+    """ClusterRoleBindings granting a cluster-wide population rights on resources: they open
+    every namespace, this tenant's included."""
+    out = []
+    for b in sorted(scope.cluster_bindings, key=lambda b: b.name):
+        who = [p.population for s in b.subjects if (p := principal(s)).population is not None]
+        if not who or not _reads_namespaces(scope.cluster_roles.get(b.role_name)):
+            continue
+        out.append(
+            Finding(
+                Status.failed,
+                f"ClusterRoleBinding {b.name} grants ClusterRole {b.role_name} to {who[0]}: it opens every "
+                "namespace, this tenant's included",
+                f"ClusterRoleBinding/{b.name}",
+                {**base_evidence(scope), "role": f"ClusterRole/{b.role_name}", "outside_grants": who},
+            )
+        )
+    return out
 
 
 def cross_namespace_bindings(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
-    findings, go_on = precheck(scope, ("rolebindings",))
+    findings, go_on = precheck(scope, ("rolebindings", "clusterrolebindings", "clusterroles"))
     if not go_on:
         return findings
+    findings += _cluster_wide_openings(scope)
     own, platform = scope.namespace_names, set(scope.platform_namespaces)
     for ns in scope.namespaces:
         bindings = sorted(scope.contents_of(ns.name).bindings, key=lambda b: b.name)
@@ -163,7 +192,9 @@ def cross_namespace_bindings(scope: TenantScope, ctx: CheckContext) -> list[Find
         platform_grants: set[str] = set()
         for b in bindings:
             reasons = [r for s in b.subjects if (r := _outside_grant(s, own, platform))]
-            platform_grants |= {str(s) for s in b.subjects if s.kind == "ServiceAccount" and s.namespace in platform}
+            platform_grants |= {
+                str(p.identity) for s in b.subjects if (p := principal(s)).sa_name and p.sa_namespace in platform
+            }
             if reasons:
                 bad += 1
                 findings.append(

@@ -2,7 +2,8 @@
 
 At-rest encryption is a property of the storage backend that the Kubernetes API does not
 expose; the operator declares which StorageClasses are encrypted (`encrypted_storage_classes`)
-and the check proves every tenant volume uses one. The provisioner and its encryption
+and the check proves every tenant volume uses one — the claims that exist, and the claims a
+StatefulSet's `volumeClaimTemplates` will create for its next replicas. The provisioner and its encryption
 parameters are shown as evidence to support that declaration.
 """
 
@@ -71,16 +72,29 @@ def ingress_tls(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     return findings
 
 
-def _judge_claim(scope: TenantScope, claim: VolumeClaim, declared: tuple[str, ...]) -> Finding:
-    where = ref(claim.namespace, "PersistentVolumeClaim", claim.name)
+def default_class(scope: TenantScope) -> str | None:
+    """The StorageClass a claim without one gets: of several defaults, the DefaultStorageClass
+    admission plugin picks the most recently created (then the name, as it sorts)."""
+    defaults = [sc for sc in scope.storage_classes.values() if sc.is_default]
+    if not defaults:
+        return None
+    return max(defaults, key=lambda sc: (sc.created, sc.name)).name
+
+
+def _judge_claim(
+    scope: TenantScope, claim: VolumeClaim, declared: tuple[str, ...], what: str | None = None, where: str = ""
+) -> Finding:
+    """A claim that exists, or (`what` set) a StatefulSet's claim template: what it will create."""
+    what = what or f"PVC {claim.name} in {claim.namespace}"
+    where = where or ref(claim.namespace, "PersistentVolumeClaim", claim.name)
     evidence = {**base_evidence(scope), "phase": claim.phase, "encrypted_storage_classes": list(declared)}
     name = claim.storage_class
     if name is None:
-        default = next((sc.name for sc in scope.storage_classes.values() if sc.is_default), None)
+        default = default_class(scope)
         if default is None:
             return Finding(
                 Status.failed,
-                f"PVC {claim.name} in {claim.namespace} names no StorageClass and the cluster has no default one: "
+                f"{what} names no StorageClass and the cluster has no default one: "
                 "its volume's encryption cannot be established",
                 where,
                 evidence,
@@ -90,7 +104,7 @@ def _judge_claim(scope: TenantScope, claim: VolumeClaim, declared: tuple[str, ..
     if name == "":
         return Finding(
             Status.failed,
-            f'PVC {claim.name} in {claim.namespace} binds a pre-provisioned volume (storageClassName ""): '
+            f'{what} binds a pre-provisioned volume (storageClassName ""): '
             "its encryption cannot be established from configuration",
             where,
             evidence,
@@ -101,29 +115,38 @@ def _judge_claim(scope: TenantScope, claim: VolumeClaim, declared: tuple[str, ..
     evidence["encryption_parameters"] = dict(sc.encryption_parameters) if sc else {}
     if name not in declared:
         why = "none is declared encrypted for this target" if not declared else "not declared encrypted"
-        return Finding(
-            Status.failed,
-            f"PVC {claim.name} in {claim.namespace} uses StorageClass {name}: {why}",
-            where,
-            evidence,
-        )
+        return Finding(Status.failed, f"{what} uses StorageClass {name}: {why}", where, evidence)
     return Finding(
         Status.passed,
-        f"PVC {claim.name} in {claim.namespace} uses StorageClass {name}, declared encrypted"
+        f"{what} uses StorageClass {name}, declared encrypted"
         + ("" if sc else " (the class is not in the cluster: the claim cannot be provisioned yet)"),
         where,
         evidence,
     )
 
 
+def _claim_templates(scope: TenantScope, declared: tuple[str, ...]) -> list[Finding]:
+    """StatefulSets' volumeClaimTemplates: the volumes their next replicas will get."""
+    out = []
+    for ns in scope.namespaces:
+        for w in sorted(scope.contents_of(ns.name).workloads, key=lambda w: w.name):
+            for tpl, sc in w.claim_templates:
+                claim = VolumeClaim(ns.name, tpl, sc, "template")
+                what = f"volumeClaimTemplate {tpl} of {w.kind} {w.name} in {ns.name}"
+                out.append(_judge_claim(scope, claim, declared, what, f"{w.ref}/volumeClaimTemplates/{tpl}"))
+    return out
+
+
 def storage_encryption(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
-    findings, go_on = precheck(scope, ("persistentvolumeclaims", "storageclasses"))
+    findings, go_on = precheck(scope, ("persistentvolumeclaims", "storageclasses", "statefulsets"))
     if not go_on:
         return findings
     declared = tuple(getattr(ctx.target, "encrypted_storage_classes", ()))
     claims = [c for ns in scope.namespaces for c in sorted(scope.contents_of(ns.name).claims, key=lambda c: c.name)]
     findings += [_judge_claim(scope, c, declared) for c in claims]
-    if not claims:
+    templates = _claim_templates(scope, declared)
+    findings += templates
+    if not claims and not templates:
         findings.append(
             Finding(
                 Status.not_applicable,

@@ -5,13 +5,16 @@ One finding per tenant Deployment/StatefulSet, so an auditor sees each applicati
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
-from hds_kubernetes.findings import base_evidence, listed, precheck
-from hds_kubernetes.objects import HOSTNAME_KEY, ZONE_LABEL, DisruptionBudget, Workload
+from hds_kubernetes.findings import MAX_LISTED, base_evidence, precheck
+from hds_kubernetes.objects import HOSTNAME_KEY, ZONE_LABEL, DisruptionBudget, Placement, Workload
+from hds_kubernetes.scheduling import why_not_schedulable
 from hds_kubernetes.scope import TenantScope
 
 WORKLOAD_KINDS = ("deployments", "statefulsets")
@@ -93,30 +96,65 @@ def _budget_terms(b: DisruptionBudget) -> str:
     return f"maxUnavailable: {b.max_unavailable}"
 
 
-def _percent(value: int | str) -> float | None:
-    if isinstance(value, str) and value.endswith("%"):
-        try:
-            return float(value[:-1])
-        except ValueError:
-            return None
-    return None
+def _scaled(value: int | str, total: int) -> int:
+    """`intstr.GetScaledValueFromIntOrPercent(value, total, roundUp=true)`, as the disruption
+    controller calls it for both minAvailable and maxUnavailable percentages."""
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    if not text.endswith("%"):
+        raise ValueError(f"{text!r} is not a percentage")
+    return math.ceil(int(text[:-1]) * total / 100)
 
 
-def _guarantee(b: DisruptionBudget, replicas: int) -> tuple[bool, bool]:
-    """(keeps at least one replica up, blocks every voluntary eviction)."""
-    if b.min_available is not None:
-        pct = _percent(b.min_available)
-        if pct is not None:
-            return pct > 0, pct >= 100
-        n = int(b.min_available)
-        return n >= 1, n >= replicas
+def desired_healthy(b: DisruptionBudget, replicas: int) -> int:
+    """Pods the disruption controller keeps healthy (`getExpectedPodCount`): evictions stop
+    there. Percentages are of the controllers' scale (`replicas`), rounded up either way."""
     if b.max_unavailable is not None:
-        pct = _percent(b.max_unavailable)
-        if pct is not None:
-            return pct < 100, pct == 0
-        n = int(b.max_unavailable)
-        return n < replicas, n == 0
-    return False, False
+        return max(0, replicas - _scaled(b.max_unavailable, replicas))
+    if b.min_available is not None:
+        return _scaled(b.min_available, replicas)
+    return 0  # policy/v1 without either field: nothing is protected
+
+
+def _judge_budget(w: Workload, budget: DisruptionBudget, evidence: dict[str, Any]) -> Finding:
+    try:
+        computed = desired_healthy(budget, w.replicas)
+    except ValueError as exc:
+        return Finding(Status.error, f"PodDisruptionBudget {budget.name}: {exc} (the API refuses it)", w.ref, evidence)
+    evidence["desired_healthy_computed"] = computed
+    st = budget.status
+    if st is not None:
+        desired, expected, source = st.desired_healthy, st.expected_pods, "the disruption controller's status"
+        blocks_all = st.disruptions_allowed == 0
+        evidence["status"] = {
+            "desiredHealthy": st.desired_healthy,
+            "currentHealthy": st.current_healthy,
+            "expectedPods": st.expected_pods,
+            "disruptionsAllowed": st.disruptions_allowed,
+        }
+    else:
+        desired, expected, source = computed, w.replicas, "computed from the spec as the disruption controller does"
+        blocks_all = computed >= w.replicas
+    evidence["desired_healthy_source"] = source
+    evidence["blocks_all_evictions"] = blocks_all
+    terms = _budget_terms(budget)
+    if desired < 1:
+        return Finding(
+            Status.failed,
+            f"PodDisruptionBudget {budget.name} ({terms}) lets every replica of {w.kind} {w.name} be evicted at "
+            f"once: {desired} of {expected} pod(s) must stay healthy ({source})",
+            w.ref,
+            evidence,
+        )
+    note = " (it blocks every voluntary eviction: node drains will wait on it)" if blocks_all else ""
+    return Finding(
+        Status.passed,
+        f"{w.kind} {w.name} is covered by PodDisruptionBudget {budget.name} ({terms}): {desired} of {expected} "
+        f"pod(s) stay healthy{note}",
+        w.ref,
+        evidence,
+    )
 
 
 def disruption_budgets(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
@@ -126,7 +164,7 @@ def disruption_budgets(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
             for b in scope.contents_of(w.namespace).budgets
             if b.selector is not None and b.selector.matches(w.template_labels)
         ]
-        evidence = {
+        evidence: dict[str, Any] = {
             **base_evidence(scope),
             "replicas": w.replicas,
             "pod_labels": dict(w.template_labels),
@@ -150,24 +188,7 @@ def disruption_budgets(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
                 w.ref,
                 evidence,
             )
-        budget = budgets[0]
-        keeps_one, blocks_all = _guarantee(budget, w.replicas)
-        if not keeps_one:
-            return Finding(
-                Status.failed,
-                f"PodDisruptionBudget {budget.name} ({_budget_terms(budget)}) lets every replica of "
-                f"{w.kind} {w.name} be evicted at once",
-                w.ref,
-                evidence,
-            )
-        note = " (it blocks every voluntary eviction: node drains will wait on it)" if blocks_all else ""
-        evidence["blocks_all_evictions"] = blocks_all
-        return Finding(
-            Status.passed,
-            f"{w.kind} {w.name} is covered by PodDisruptionBudget {budget.name} ({_budget_terms(budget)}){note}",
-            w.ref,
-            evidence,
-        )
+        return _judge_budget(w, budgets[0], evidence)
 
     return _each_workload(scope, (*WORKLOAD_KINDS, "poddisruptionbudgets"), judge)
 
@@ -220,41 +241,86 @@ def node_spread(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     return _each_workload(scope, (*WORKLOAD_KINDS, "pods"), judge)
 
 
+def _zones_for(scope: TenantScope, placement: Placement) -> tuple[Counter[str], dict[str, str]]:
+    """Schedulable nodes per zone for pods placed so, and why each other node is left out."""
+    zones: Counter[str] = Counter()
+    excluded: dict[str, str] = {}
+    for n in scope.nodes:
+        why = why_not_schedulable(n, placement)
+        if why is None and not n.zone:
+            why = f"no {ZONE_LABEL} label"
+        if why is None:
+            zones[n.zone or ""] += 1
+        else:
+            excluded[n.name] = why
+    return zones, excluded
+
+
 def zone_spread(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
+    """Zones counted over the nodes the tenant's pods can be scheduled on: Ready, not cordoned,
+    every NoSchedule/NoExecute taint tolerated, nodeSelector and required node affinity met
+    (`scheduling`). A control-plane node the tenant's pods do not tolerate, or a NotReady one,
+    keeps nothing running when a zone is lost."""
     minimum = int(ctx.params.get("min_zones", 2))
-    blocked, _ = precheck(scope, ("nodes",), namespaced=False)
-    if blocked:
-        return blocked
-    ready = [n for n in scope.nodes if n.ready]
-    zones = Counter(n.zone for n in ready if n.zone)
-    evidence = {
-        **base_evidence(scope),
-        "ready_nodes_per_zone": dict(sorted(zones.items())),
-        "nodes": len(scope.nodes),
-        "ready_nodes": len(ready),
-        "ready_nodes_without_zone_label": listed(n.name for n in ready if not n.zone),
-        "min_zones": minimum,
-    }
+    findings, go_on = precheck(scope, ("nodes", *WORKLOAD_KINDS))
+    if not go_on:
+        return findings
     if not scope.nodes:
         return [
-            Finding(Status.error, "no node is visible in the cluster: zones cannot be established", "nodes", evidence)
+            *findings,
+            Finding(Status.error, "no node is visible in the cluster: zones cannot be established", "nodes", {}),
         ]
-    if len(zones) < minimum:
-        where = ", ".join(sorted(zones)) or f"none labelled {ZONE_LABEL}"
+    default_zones, default_excluded = _zones_for(scope, Placement())
+    evidence: dict[str, Any] = {
+        **base_evidence(scope),
+        "schedulable_nodes_per_zone": dict(sorted(default_zones.items())),
+        "nodes": len(scope.nodes),
+        "ready_nodes": sum(1 for n in scope.nodes if n.ready),
+        "nodes_not_counted": dict(sorted(default_excluded.items())[:MAX_LISTED]),
+        "min_zones": minimum,
+        "counted": "Ready, schedulable nodes whose taints the pods tolerate and that their node selection admits",
+    }
+    workloads = [w for ns in scope.namespaces for w in scope.contents_of(ns.name).workloads if w.replicas > 0]
+    if not workloads and len(default_zones) < minimum:
+        where = ", ".join(sorted(default_zones)) or "none"
         return [
+            *findings,
             Finding(
                 Status.failed,
-                f"the cluster's ready nodes span {len(zones)} zone(s) ({where}): fewer than {minimum}, "
-                "a zone outage stops every workload",
+                f"the nodes this tenant's pods can be scheduled on span {len(default_zones)} zone(s) ({where}): "
+                f"fewer than {minimum}, a zone outage stops every workload",
+                "nodes",
+                evidence,
+            ),
+        ]
+    for w in sorted(workloads, key=lambda w: w.ref):
+        zones, excluded = (default_zones, default_excluded)
+        if w.pod.placement != Placement():
+            zones, excluded = _zones_for(scope, w.pod.placement)
+        if len(zones) < minimum:
+            where = ", ".join(sorted(zones)) or "none"
+            findings.append(
+                Finding(
+                    Status.failed,
+                    f"{w.kind} {w.name} can be scheduled on nodes of {len(zones)} zone(s) ({where}): fewer than "
+                    f"{minimum}, losing {'that zone' if len(zones) == 1 else 'a zone'} stops it",
+                    w.ref,
+                    {
+                        **evidence,
+                        "schedulable_nodes_per_zone": dict(sorted(zones.items())),
+                        "nodes_not_counted": dict(sorted(excluded.items())[:MAX_LISTED]),
+                    },
+                )
+            )
+    if not findings:
+        judged = f"{len(workloads)} application(s) of this tenant" if workloads else "this tenant's pods"
+        findings.append(
+            Finding(
+                Status.passed,
+                f"{judged} can be scheduled in at least {minimum} zones; nodes open to a pod without tolerations: "
+                f"{sum(default_zones.values())} in {len(default_zones)} zones ({', '.join(sorted(default_zones))})",
                 "nodes",
                 evidence,
             )
-        ]
-    return [
-        Finding(
-            Status.passed,
-            f"{len(ready)} ready nodes span {len(zones)} zones ({', '.join(sorted(zones))})",
-            "nodes",
-            evidence,
         )
-    ]
+    return findings

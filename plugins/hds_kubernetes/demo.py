@@ -1,7 +1,8 @@
 """`hdsctl demo` part of the Kubernetes plugin: one shared cluster, exported as a dump.
 
 The demo tenants share a cluster in AWS Paris (three zones, a kubeadm control plane with
-audit logging). Each tenant's namespaces match its profile: compliant, partly compliant,
+audit logging, its control-plane node tainted as kubeadm taints it, Calico as network
+plugin). Each tenant's namespaces match its profile: compliant, partly compliant,
 noncompliant. The cluster is written as a `kubectl get -o json` dump in the demo work
 directory and each tenant gets a `dump` target on it, so the run lists the cluster once.
 """
@@ -20,6 +21,7 @@ PLATFORM_NS = "ingress-nginx"
 ENCRYPTED_CLASS = "encrypted-ssd"
 NODES = [("cp-1", "eu-west-3a")] + [(f"worker-{z}{i}", f"eu-west-3{z}") for z in "abc" for i in (1, 2)]
 WORKERS = [n for n, _ in NODES if n.startswith("worker")]
+POD_NETWORK = "10.244.0.0/16"
 Obj = dict[str, Any]
 
 
@@ -29,10 +31,22 @@ def platform_objects() -> list[Obj]:
         m.rule(["get", "list", "watch", "create", "update", "patch", "delete"], ["pods", "services", "configmaps"])
     ]
     return [
-        *(m.node(name, zone, "eu-west-3") for name, zone in NODES),
+        *(
+            m.node(
+                name,
+                zone,
+                "eu-west-3",
+                control_plane=name == "cp-1",
+                pod_cidr=f"10.244.{i}.0/24",
+                address=f"10.0.{i}.10",
+            )
+            for i, (name, zone) in enumerate(NODES)
+        ),
         m.namespace("kube-system", pod_security=None),
         m.namespace(PLATFORM_NS, pod_security="baseline"),
         m.apiserver_pod("cp-1", audit=True),
+        m.controller_manager_pod("cp-1", POD_NETWORK),
+        *(m.calico_node_pod(name, f"10.0.{i}.10") for i, (name, _zone) in enumerate(NODES)),
         m.storage_class(
             ENCRYPTED_CLASS, "ebs.csi.aws.com", default=True, parameters={"type": "gp3", "encrypted": "true"}
         ),

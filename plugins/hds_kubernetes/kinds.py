@@ -63,6 +63,13 @@ KINDS: tuple[ResourceKind, ...] = (
         "apps", "v1", "deployments", "Deployment", True, "AppsV1Api", "list_deployment_for_all_namespaces", ("deploy",)
     ),
     ResourceKind(
+        "apps", "v1", "replicasets", "ReplicaSet", True, "AppsV1Api", "list_replica_set_for_all_namespaces", ("rs",)
+    ),
+    ResourceKind(
+        "apps", "v1", "daemonsets", "DaemonSet", True, "AppsV1Api", "list_daemon_set_for_all_namespaces", ("ds",)
+    ),
+    ResourceKind("batch", "v1", "cronjobs", "CronJob", True, "BatchV1Api", "list_cron_job_for_all_namespaces", ("cj",)),
+    ResourceKind(
         "apps", "v1", "statefulsets", "StatefulSet", True, "AppsV1Api", "list_stateful_set_for_all_namespaces", ("sts",)
     ),
     ResourceKind(

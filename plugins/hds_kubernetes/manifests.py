@@ -11,20 +11,18 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from hds_kubernetes.objects import HOSTNAME_KEY, PSA_ENFORCE_LABEL, REGION_LABEL, ZONE_LABEL
+from hds_kubernetes.manifests_platform import CONTROL_PLANE_TAINT as CONTROL_PLANE_TAINT
+from hds_kubernetes.manifests_platform import _meta, _running, _uid
+from hds_kubernetes.manifests_platform import apiserver_pod as apiserver_pod
+from hds_kubernetes.manifests_platform import calico_node_pod as calico_node_pod
+from hds_kubernetes.manifests_platform import controller_manager_pod as controller_manager_pod
+from hds_kubernetes.manifests_platform import node as node
+from hds_kubernetes.manifests_platform import static_pod as static_pod
+from hds_kubernetes.manifests_platform import storage_class as storage_class
+from hds_kubernetes.objects import HOSTNAME_KEY, PSA_ENFORCE_LABEL, ZONE_LABEL
 
 Obj = dict[str, Any]
 IMAGE = "registry.example.org/hds/app:1.0"
-
-
-def _meta(name: str, namespace: str | None = None, labels: Mapping[str, str] | None = None, **extra: Any) -> Obj:
-    meta: Obj = {"name": name}
-    if namespace is not None:
-        meta["namespace"] = namespace
-    if labels:
-        meta["labels"] = dict(labels)
-    meta.update({k: v for k, v in extra.items() if v})
-    return meta
 
 
 def as_list(objects: Iterable[Obj]) -> Obj:
@@ -42,26 +40,6 @@ def namespace(name: str, labels: Mapping[str, str] | None = None, pod_security: 
         "metadata": _meta(name, labels=all_labels),
         "spec": {"finalizers": ["kubernetes"]},
         "status": {"phase": "Active"},
-    }
-
-
-def node(name: str, zone: str | None, region: str | None, ready: bool = True) -> Obj:
-    labels = {HOSTNAME_KEY: name, "kubernetes.io/os": "linux"}
-    if zone:
-        labels[ZONE_LABEL] = zone
-    if region:
-        labels[REGION_LABEL] = region
-    condition = {
-        "type": "Ready",
-        "status": "True" if ready else "False",
-        "reason": "KubeletReady" if ready else "KubeletNotReady",
-    }
-    return {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": _meta(name, labels=labels),
-        "spec": {},
-        "status": {"conditions": [condition]},
     }
 
 
@@ -151,12 +129,51 @@ def statefulset(ns: str, name: str, replicas: int = 3, ready: int | None = None,
     return _workload("StatefulSet", ns, name, replicas, ready, pod_spec(name, **spec))
 
 
-def pods_of(workload: Obj, nodes: Sequence[str]) -> list[Obj]:
-    """The running pods of a workload, one per entry of `nodes` (names repeat to co-locate)."""
+def template_hash(workload: Obj, revision: int = 1) -> str:
+    """A stand-in for the `pod-template-hash` of a Deployment's revision."""
+    return hashlib.sha256(f"{workload['metadata']['name']}/{revision}".encode()).hexdigest()[:10]
+
+
+def replica_set(deploy: Obj, revision: int = 1, replicas: int | None = None) -> Obj:
+    """The ReplicaSet of one revision of a Deployment, as the Deployment controller makes it."""
+    meta, spec = deploy["metadata"], deploy["spec"]
+    pod_hash = template_hash(deploy, revision)
+    labels = {**spec["template"]["metadata"]["labels"], "pod-template-hash": pod_hash}
+    name = f"{meta['name']}-{pod_hash}"
+    count = spec["replicas"] if replicas is None else replicas
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            **_meta(name, meta["namespace"], labels),
+            "annotations": {"deployment.kubernetes.io/revision": str(revision)},
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "name": meta["name"],
+                    "uid": _uid(meta["name"]),
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        },
+        "spec": {
+            "replicas": count,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": spec["template"]["spec"]},
+        },
+        "status": {"replicas": count, "readyReplicas": count, "availableReplicas": count},
+    }
+
+
+def pods_of(workload: Obj, nodes: Sequence[str], revision: int = 1, first_ip: int = 0) -> list[Obj]:
+    """The running pods of a workload, one per entry of `nodes` (names repeat to co-locate).
+    A Deployment's pods belong to the ReplicaSet of `revision`."""
     meta, spec = workload["metadata"], workload["spec"]
     labels = dict(spec["template"]["metadata"]["labels"])
     if workload["kind"] == "Deployment":
-        pod_hash = hashlib.sha256(meta["name"].encode()).hexdigest()[:10]
+        pod_hash = template_hash(workload, revision)
         labels["pod-template-hash"] = pod_hash
         owner_kind, owner = "ReplicaSet", f"{meta['name']}-{pod_hash}"
         names = [f"{owner}-{i:05x}" for i in range(len(nodes))]
@@ -175,10 +192,16 @@ def pods_of(workload: Obj, nodes: Sequence[str]) -> list[Obj]:
                 ],
             },
             "spec": {**spec["template"]["spec"], "nodeName": node_name},
-            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+            "status": _running(_pod_ip(meta["namespace"], first_ip + i)),
         }
-        for pod_name, node_name in zip(names, nodes, strict=True)
+        for i, (pod_name, node_name) in enumerate(zip(names, nodes, strict=True))
     ]
+
+
+def _pod_ip(ns: str, index: int) -> str:
+    """A stable address in 10.244.0.0/16 (the pod network of the test clusters)."""
+    h = int(hashlib.sha256(ns.encode()).hexdigest()[:4], 16)
+    return f"10.244.{h % 200}.{(index % 250) + 2}"
 
 
 def bare_pod(ns: str, name: str, node_name: str, **spec: Any) -> Obj:
@@ -187,24 +210,44 @@ def bare_pod(ns: str, name: str, node_name: str, **spec: Any) -> Obj:
         "kind": "Pod",
         "metadata": _meta(name, ns, {"app": name}),
         "spec": {**pod_spec(name, spread=None, **spec), "nodeName": node_name},
-        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+        "status": _running(_pod_ip(ns, 249)),
     }
 
 
-def _uid(seed: str) -> str:
-    h = hashlib.sha256(seed.encode()).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
-
-
 def pdb(
-    ns: str, name: str, app: str, min_available: int | str | None = 1, max_unavailable: int | str | None = None
+    ns: str,
+    name: str,
+    app: str,
+    min_available: int | str | None = 1,
+    max_unavailable: int | str | None = None,
+    status: Mapping[str, int] | None = None,
 ) -> Obj:
+    """`status`: the disruption controller's figures (desiredHealthy, currentHealthy,
+    expectedPods, disruptionsAllowed), observed at the budget's generation."""
     spec: Obj = {"selector": {"matchLabels": {"app": app}}}
     if max_unavailable is not None:
         spec["maxUnavailable"] = max_unavailable
     elif min_available is not None:
         spec["minAvailable"] = min_available
-    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta(name, ns), "spec": spec}
+    obj: Obj = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta(name, ns), "spec": spec}
+    if status is not None:
+        obj["metadata"]["generation"] = 1
+        allowed = status["disruptionsAllowed"] > 0
+        obj["status"] = {
+            "observedGeneration": 1,
+            **status,
+            "conditions": [
+                {
+                    "type": "DisruptionAllowed",
+                    "status": "True" if allowed else "False",
+                    "reason": "SufficientPods" if allowed else "InsufficientPods",
+                    "message": "",
+                    "lastTransitionTime": "2026-12-01T08:00:00Z",
+                    "observedGeneration": 1,
+                }
+            ],
+        }
+    return obj
 
 
 def network_policy(ns: str, name: str, pod_selector: Obj | None = None, ingress: list[Obj] | None = None) -> Obj:
@@ -311,56 +354,4 @@ def pvc(ns: str, name: str, storage_class: str | None, size: str = "10Gi") -> Ob
         "metadata": _meta(name, ns),
         "spec": spec,
         "status": {"phase": "Bound"},
-    }
-
-
-def storage_class(
-    name: str, provisioner: str, default: bool = False, parameters: Mapping[str, str] | None = None
-) -> Obj:
-    annotations = {"storageclass.kubernetes.io/is-default-class": "true"} if default else {}
-    obj: Obj = {
-        "apiVersion": "storage.k8s.io/v1",
-        "kind": "StorageClass",
-        "metadata": _meta(name, annotations=annotations),
-        "provisioner": provisioner,
-        "reclaimPolicy": "Delete",
-        "volumeBindingMode": "WaitForFirstConsumer",
-    }
-    if parameters:
-        obj["parameters"] = dict(parameters)
-    return obj
-
-
-def apiserver_pod(node_name: str, audit: bool = True) -> Obj:
-    """kube-apiserver as kubeadm runs it: a static pod in kube-system."""
-    command = [
-        "kube-apiserver",
-        "--advertise-address=10.0.0.10",
-        "--authorization-mode=Node,RBAC",
-        "--enable-admission-plugins=NodeRestriction",
-        "--secure-port=6443",
-        "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
-        "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
-    ]
-    if audit:
-        command += [
-            "--audit-policy-file=/etc/kubernetes/audit/policy.yaml",
-            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
-            "--audit-log-maxage=30",
-            "--audit-log-maxbackup=10",
-        ]
-    name = f"kube-apiserver-{node_name}"
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": _meta(name, "kube-system", {"component": "kube-apiserver", "tier": "control-plane"}),
-        "spec": {
-            "containers": [
-                {"name": "kube-apiserver", "image": "registry.k8s.io/kube-apiserver:v1.33.1", "command": command}
-            ],
-            "hostNetwork": True,
-            "nodeName": node_name,
-            "priorityClassName": "system-node-critical",
-        },
-        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
     }

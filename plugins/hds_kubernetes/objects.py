@@ -15,6 +15,11 @@ ZONE_LABEL = "topology.kubernetes.io/zone"
 REGION_LABEL = "topology.kubernetes.io/region"
 HOSTNAME_KEY = "kubernetes.io/hostname"
 PSA_ENFORCE_LABEL = "pod-security.kubernetes.io/enforce"
+ESCALATING_VERBS = {
+    "impersonate": ("users", "groups", "serviceaccounts", "uids", "userextras/scopes"),
+    "escalate": ("roles", "clusterroles"),
+    "bind": ("roles", "clusterroles"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +29,32 @@ class Namespace:
 
 
 @dataclass(frozen=True, slots=True)
+class Taint:
+    key: str
+    value: str
+    effect: str
+    """`NoSchedule`, `PreferNoSchedule` or `NoExecute`."""
+
+    def __str__(self) -> str:
+        return f"{self.key}{'=' + self.value if self.value else ''}:{self.effect}"
+
+
+@dataclass(frozen=True, slots=True)
 class Node:
     name: str
     zone: str | None
     region: str | None
     ready: bool
+    labels: Mapping[str, str] = field(default_factory=dict)
+    taints: tuple[Taint, ...] = ()
+    unschedulable: bool = False
+    """`spec.unschedulable` (cordoned): the scheduler places no new pod there."""
+    pod_cidrs: tuple[str, ...] = ()
+    """`spec.podCIDRs` (or `spec.podCIDR`): the pod addresses the node hands out, when the
+    cluster allocates them per node (kubeadm `--pod-network-cidr`, host-local IPAM)."""
+    addresses: tuple[str, ...] = ()
+    """`status.addresses` of type InternalIP/ExternalIP: the source address of traffic from
+    host-network pods and of node-level SNAT."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +68,36 @@ class SpreadRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Placement:
+    """Where the scheduler may put the pod: tolerations, nodeSelector and required node affinity
+    (evaluated by `scheduling`)."""
+
+    tolerations: tuple[Toleration, ...] = ()
+    node_selector: tuple[tuple[str, str], ...] = ()
+    node_affinity: tuple[tuple[NodeRequirement, ...], ...] = ()
+    """`requiredDuringScheduling...nodeSelectorTerms`: terms ORed, requirements ANDed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Toleration:
+    key: str = ""
+    operator: str = "Equal"
+    value: str = ""
+    effect: str = ""
+    """"" tolerates every effect."""
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRequirement:
+    key: str
+    operator: str
+    """`In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt`, `Lt`."""
+    values: tuple[str, ...] = ()
+    match_field: bool = False
+    """A `matchFields` requirement (only `metadata.name` exists): compared to the node's name."""
+
+
+@dataclass(frozen=True, slots=True)
 class PodSpecSummary:
     """What hardening and redundancy checks read from a pod spec (a pod's or a template's)."""
 
@@ -51,10 +107,13 @@ class PodSpecSummary:
     host_path_volumes: tuple[str, ...] = ()
     """`volume-name:/host/path` of each hostPath volume."""
     privileged_containers: tuple[str, ...] = ()
+    """`container 'app'`, `init container 'setup'`, `ephemeral container 'debugger'` (added by
+    `kubectl debug`): every container of the pod, whatever list it is in."""
     spread_rules: tuple[SpreadRule, ...] = ()
+    placement: Placement = field(default_factory=Placement)
 
     def hardening_issues(self) -> list[str]:
-        issues = [f"container {c!r} is privileged" for c in self.privileged_containers]
+        issues = [f"{c} is privileged" for c in self.privileged_containers]
         issues += [f"hostPath volume {v}" for v in self.host_path_volumes]
         issues += [f"{flag} is true" for flag, on in self._host_flags() if on]
         return issues
@@ -74,10 +133,24 @@ class Workload:
     selector: LabelSelector | None
     template_labels: Mapping[str, str]
     pod: PodSpecSummary
+    claim_templates: tuple[tuple[str, str | None], ...] = ()
+    """A StatefulSet's `volumeClaimTemplates`: (name, storageClassName), the claims each new
+    replica will get."""
 
     @property
     def ref(self) -> str:
         return f"{self.namespace}/{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class PodTemplateOwner:
+    """A DaemonSet or CronJob: a pod template that will run (on every node, or on schedule)
+    whether or not a pod of it runs now."""
+
+    kind: str
+    namespace: str
+    name: str
+    pod: PodSpecSummary
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +164,21 @@ class Pod:
     owner_kind: str | None
     owner_name: str | None
     spec: PodSpecSummary
+    ips: tuple[str, ...] = ()
+    """`status.podIPs` (or `status.podIP`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaSet:
+    """Kept for attribution: which Deployment, which revision a running pod comes from."""
+
+    namespace: str
+    name: str
+    owner_kind: str | None
+    owner_name: str | None
+    revision: int | None
+    """`deployment.kubernetes.io/revision`; the highest is the Deployment's current template."""
+    replicas: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +198,16 @@ class DisruptionBudget:
     selector: LabelSelector | None
     min_available: int | str | None
     max_unavailable: int | str | None
+    status: BudgetStatus | None = None
+    """What the disruption controller computed, if it has observed the current spec."""
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetStatus:
+    desired_healthy: int
+    current_healthy: int
+    expected_pods: int
+    disruptions_allowed: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +253,20 @@ class PolicyRule:
             out.append("verbs: *")
         if "*" in self.resources:
             out.append("resources: *")
+        return out
+
+    @property
+    def escalations(self) -> list[str]:
+        """Verbs worth cluster-admin without a wildcard: `impersonate` lets the holder act as
+        any user, group or ServiceAccount; `escalate`/`bind` on roles let it grant itself
+        rights it does not hold (RBAC's own escalation checks are lifted)."""
+        out = [
+            f"{verb} {resource}"
+            for verb, targets in ESCALATING_VERBS.items()
+            if verb in self.verbs
+            for resource in self.resources
+            if resource in targets
+        ]
         return out
 
 
@@ -221,3 +333,5 @@ class StorageClass:
     is_default: bool
     encryption_parameters: Mapping[str, str] = field(default_factory=dict)
     """Provisioner parameters about encryption (`encrypted`, `kmsKeyId`...), shown as evidence."""
+    created: str = ""
+    """`metadata.creationTimestamp` (RFC 3339, UTC): of several defaults, the newest applies."""

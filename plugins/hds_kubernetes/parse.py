@@ -1,17 +1,19 @@
 """Raw API objects (JSON dicts, as the API server or `kubectl get -o json` gives them) → the
-typed objects of `objects`. The API source and the dump source both go through here, so the
-checks see exactly the same snapshot whichever way the cluster was read."""
+typed objects of `objects`. The API source and the dump source both go through here (and
+through `parse_pods` for pods, templates and their owners), so the checks see exactly the same
+snapshot whichever way the cluster was read."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import ipaddress
+from collections.abc import Mapping
 from typing import Any
 
 from hds_kubernetes.objects import (
     REGION_LABEL,
     ZONE_LABEL,
     Binding,
-    ControlPlanePod,
+    BudgetStatus,
     DisruptionBudget,
     Ingress,
     IngressRule,
@@ -19,15 +21,12 @@ from hds_kubernetes.objects import (
     NetworkPolicy,
     Node,
     Peer,
-    Pod,
-    PodSpecSummary,
     PolicyRule,
     Role,
-    SpreadRule,
     StorageClass,
     Subject,
+    Taint,
     VolumeClaim,
-    Workload,
 )
 from hds_kubernetes.selectors import LabelSelector, parse_selector
 
@@ -39,6 +38,7 @@ DEFAULT_CLASS_ANNOTATIONS = (
 )
 NGINX_SSL_REDIRECT = "nginx.ingress.kubernetes.io/ssl-redirect"
 CONTROL_PLANE_NAMESPACE = "kube-system"
+NODE_ADDRESS_TYPES = ("InternalIP", "ExternalIP")
 
 
 class ObjectError(ValueError):
@@ -76,61 +76,6 @@ def _condition_true(status: Mapping[str, Any], kind: str) -> bool:
     return False
 
 
-def _spread_rules(spec: Mapping[str, Any]) -> tuple[SpreadRule, ...]:
-    rules: list[SpreadRule] = []
-    anti = _map(_map(spec.get("affinity"), "affinity").get("podAntiAffinity"), "podAntiAffinity")
-    for term in _list(anti.get("requiredDuringSchedulingIgnoredDuringExecution"), "podAntiAffinity.required"):
-        term = _map(term, "podAntiAffinity term")
-        rules.append(
-            SpreadRule(
-                "podAntiAffinity.required", str(term.get("topologyKey", "")), parse_selector(term.get("labelSelector"))
-            )
-        )
-    for weighted in _list(anti.get("preferredDuringSchedulingIgnoredDuringExecution"), "podAntiAffinity.preferred"):
-        term = _map(_map(weighted, "podAntiAffinity term").get("podAffinityTerm"), "podAffinityTerm")
-        rules.append(
-            SpreadRule(
-                "podAntiAffinity.preferred", str(term.get("topologyKey", "")), parse_selector(term.get("labelSelector"))
-            )
-        )
-    for tsc in _list(spec.get("topologySpreadConstraints"), "topologySpreadConstraints"):
-        tsc = _map(tsc, "topologySpreadConstraints[]")
-        rules.append(
-            SpreadRule(
-                "topologySpreadConstraints", str(tsc.get("topologyKey", "")), parse_selector(tsc.get("labelSelector"))
-            )
-        )
-    return tuple(rules)
-
-
-def _containers(spec: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
-    for field in ("initContainers", "containers", "ephemeralContainers"):
-        for c in _list(spec.get(field), f"spec.{field}"):
-            yield _map(c, f"spec.{field}[]")
-
-
-def pod_spec(raw: Any) -> PodSpecSummary:
-    spec = _map(raw, "pod spec")
-    host_paths = []
-    for vol in _list(spec.get("volumes"), "spec.volumes"):
-        vol = _map(vol, "spec.volumes[]")
-        if vol.get("hostPath") is not None:
-            host_paths.append(f"{vol.get('name', '?')}:{_map(vol['hostPath'], 'hostPath').get('path', '?')}")
-    privileged = [
-        str(c.get("name", "?"))
-        for c in _containers(spec)
-        if _map(c.get("securityContext"), "securityContext").get("privileged") is True
-    ]
-    return PodSpecSummary(
-        host_network=spec.get("hostNetwork") is True,
-        host_pid=spec.get("hostPID") is True,
-        host_ipc=spec.get("hostIPC") is True,
-        host_path_volumes=tuple(host_paths),
-        privileged_containers=tuple(privileged),
-        spread_rules=_spread_rules(spec),
-    )
-
-
 def namespace(obj: Mapping[str, Any]) -> Namespace:
     meta = _map(obj.get("metadata"), "metadata")
     labels = _labels(meta)
@@ -141,88 +86,37 @@ def namespace(obj: Mapping[str, Any]) -> Namespace:
 def node(obj: Mapping[str, Any]) -> Node:
     meta = _map(obj.get("metadata"), "metadata")
     labels = _labels(meta)
+    spec = _map(obj.get("spec"), "spec")
+    status = _map(obj.get("status"), "status")
+    taints = []
+    for t in _list(spec.get("taints"), "spec.taints"):
+        t = _map(t, "spec.taints[]")
+        taints.append(Taint(str(t.get("key", "")), str(t.get("value") or ""), str(t.get("effect", ""))))
+    cidrs = _strings(spec.get("podCIDRs"), "spec.podCIDRs") or ((str(spec["podCIDR"]),) if spec.get("podCIDR") else ())
+    addresses = [
+        str(_map(a, "status.addresses[]").get("address", ""))
+        for a in _list(status.get("addresses"), "status.addresses")
+        if _map(a, "status.addresses[]").get("type") in NODE_ADDRESS_TYPES
+    ]
     return Node(
         name=str(meta["name"]),
         zone=labels.get(ZONE_LABEL) or labels.get(LEGACY_ZONE_LABEL),
         region=labels.get(REGION_LABEL) or labels.get(LEGACY_REGION_LABEL),
-        ready=_condition_true(_map(obj.get("status"), "status"), "Ready"),
-    )
-
-
-def workload(kind: str) -> Callable[[Mapping[str, Any]], Workload]:
-    def parse(obj: Mapping[str, Any]) -> Workload:
-        meta = _map(obj.get("metadata"), "metadata")
-        spec = _map(obj.get("spec"), "spec")
-        template = _map(spec.get("template"), "spec.template")
-        replicas = spec.get("replicas")
-        return Workload(
-            kind=kind,
-            namespace=str(meta["namespace"]),
-            name=str(meta["name"]),
-            replicas=1 if replicas is None else int(replicas),  # the API's default
-            ready_replicas=int(_map(obj.get("status"), "status").get("readyReplicas") or 0),
-            selector=parse_selector(spec.get("selector")),
-            template_labels=_labels(_map(template.get("metadata"), "spec.template.metadata")),
-            pod=pod_spec(template.get("spec")),
-        )
-
-    return parse
-
-
-def pod(obj: Mapping[str, Any]) -> Pod:
-    meta = _map(obj.get("metadata"), "metadata")
-    spec = _map(obj.get("spec"), "spec")
-    status = _map(obj.get("status"), "status")
-    owner = next(
-        (
-            _map(o, "ownerReferences[]")
-            for o in _list(meta.get("ownerReferences"), "metadata.ownerReferences")
-            if _map(o, "ownerReferences[]").get("controller") is True
-        ),
-        {},
-    )
-    return Pod(
-        namespace=str(meta["namespace"]),
-        name=str(meta["name"]),
-        labels=_labels(meta),
-        node_name=spec.get("nodeName"),
-        phase=str(status.get("phase", "Unknown")),
         ready=_condition_true(status, "Ready"),
-        owner_kind=owner.get("kind"),
-        owner_name=owner.get("name"),
-        spec=pod_spec(spec),
+        labels=labels,
+        taints=tuple(taints),
+        unschedulable=spec.get("unschedulable") is True,
+        pod_cidrs=tuple(_cidr(c) for c in cidrs),
+        addresses=tuple(a for a in addresses if _is_ip(a)),
     )
 
 
-def _flags(args: Iterable[str]) -> dict[str, str]:
-    """`--a=1 --b 2 --c` → {"--a": "1", "--b": "2", "--c": ""}."""
-    out: dict[str, str] = {}
-    items = list(args)
-    for i, arg in enumerate(items):
-        if not arg.startswith("--"):
-            continue
-        name, eq, value = arg.partition("=")
-        if not eq and i + 1 < len(items) and not items[i + 1].startswith("--"):
-            value = items[i + 1]
-        out[name] = value
-    return out
-
-
-def control_plane_pod(obj: Mapping[str, Any]) -> ControlPlanePod | None:
-    """The kube-apiserver pod of kube-system this object is, if it is one."""
-    meta = _map(obj.get("metadata"), "metadata")
-    if meta.get("namespace") != CONTROL_PLANE_NAMESPACE:
-        return None
-    name = str(meta.get("name", ""))
-    if _labels(meta).get("component") != "kube-apiserver" and not name.startswith("kube-apiserver"):
-        return None
-    spec = _map(obj.get("spec"), "spec")
-    for c in _list(spec.get("containers"), "spec.containers"):
-        c = _map(c, "spec.containers[]")
-        command = _strings(c.get("command"), "command") + _strings(c.get("args"), "args")
-        if c.get("name") == "kube-apiserver" or (command and command[0].endswith("kube-apiserver")):
-            return ControlPlanePod(name, spec.get("nodeName"), _flags(command))
-    return None
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def disruption_budget(obj: Mapping[str, Any]) -> DisruptionBudget:
@@ -234,6 +128,23 @@ def disruption_budget(obj: Mapping[str, Any]) -> DisruptionBudget:
         selector=parse_selector(spec.get("selector")),
         min_available=spec.get("minAvailable"),
         max_unavailable=spec.get("maxUnavailable"),
+        status=_budget_status(meta, _map(obj.get("status"), "status")),
+    )
+
+
+def _budget_status(meta: Mapping[str, Any], status: Mapping[str, Any]) -> BudgetStatus | None:
+    """The controller's own figures, unless it has not yet observed the current spec."""
+    fields = ("desiredHealthy", "currentHealthy", "expectedPods", "disruptionsAllowed")
+    if not all(isinstance(status.get(f), int) for f in fields):
+        return None
+    generation, observed = meta.get("generation"), status.get("observedGeneration")
+    if isinstance(generation, int) and (not isinstance(observed, int) or observed < generation):
+        return None
+    return BudgetStatus(
+        int(status["desiredHealthy"]),
+        int(status["currentHealthy"]),
+        int(status["expectedPods"]),
+        int(status["disruptionsAllowed"]),
     )
 
 
@@ -243,9 +154,14 @@ def _peer(raw: Any) -> Peer:
     return Peer(
         pod_selector=parse_selector(peer.get("podSelector")),
         namespace_selector=parse_selector(peer.get("namespaceSelector")),
-        ip_block=str(block["cidr"]) if "cidr" in block else None,
-        ip_except=_strings(block.get("except"), "ipBlock.except"),
+        ip_block=_cidr(block["cidr"]) if "cidr" in block else None,
+        ip_except=tuple(_cidr(c) for c in _strings(block.get("except"), "ipBlock.except")),
     )
+
+
+def _cidr(raw: Any) -> str:
+    """A CIDR as the API server accepts it (host bits allowed); ValueError otherwise."""
+    return str(ipaddress.ip_network(str(raw), strict=False))
 
 
 def network_policy(obj: Mapping[str, Any]) -> NetworkPolicy:
@@ -340,4 +256,5 @@ def storage_class(obj: Mapping[str, Any]) -> StorageClass:
         provisioner=str(obj.get("provisioner", "")),
         is_default=any(annotations.get(a, "").lower() == "true" for a in DEFAULT_CLASS_ANNOTATIONS),
         encryption_parameters={k: v for k, v in params.items() if "encrypt" in k.lower() or "kms" in k.lower()},
+        created=str(meta.get("creationTimestamp") or ""),
     )

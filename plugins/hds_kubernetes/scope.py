@@ -11,12 +11,15 @@ named in the tenant's own configuration, is the one exception).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from hds_kubernetes.objects import Binding, ControlPlanePod, Namespace, Node, Role, StorageClass
 from hds_kubernetes.snapshot import ClusterSnapshot, NamespaceContents
 from hds_kubernetes.target import KubernetesTarget
+
+FINISHED = ("Succeeded", "Failed")
+"""Pod phases with no container left to reach."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,31 @@ class OutsideNamespace:
     labels: Mapping[str, str]
     platform_name: str | None
     """Its name if it is one of the target's platform namespaces (the operator named it)."""
+
+
+class OutsidePodAddresses:
+    """The addresses of running pods outside the tenant (no name, no namespace): what an
+    ipBlock would admit of other tenants. Computed on first use, since only policies with
+    ipBlocks need it."""
+
+    __slots__ = ("_contents", "_ips", "_own")
+
+    def __init__(self, contents: Mapping[str, NamespaceContents], own: frozenset[str]) -> None:
+        self._contents = contents
+        self._own = own
+        self._ips: tuple[str, ...] | None = None
+
+    def ips(self) -> tuple[str, ...]:
+        if self._ips is None:
+            self._ips = tuple(
+                ip
+                for ns, box in self._contents.items()
+                if ns not in self._own
+                for pod in box.pods
+                if pod.phase not in FINISHED and not pod.spec.host_network
+                for ip in pod.ips
+            )
+        return self._ips
 
 
 @dataclass(frozen=True)
@@ -45,6 +73,9 @@ class TenantScope:
     storage_classes: Mapping[str, StorageClass]
     control_plane_pods: tuple[ControlPlanePod, ...]
     unavailable: Mapping[str, str]
+    network_plugins: tuple[str, ...] = ()
+    cluster_cidrs: tuple[str, ...] = ()
+    outside_pods: OutsidePodAddresses = field(default_factory=lambda: OutsidePodAddresses({}, frozenset()))
 
     @property
     def namespace_names(self) -> frozenset[str]:
@@ -85,4 +116,7 @@ def tenant_scope(snapshot: ClusterSnapshot, target: KubernetesTarget) -> TenantS
         storage_classes=snapshot.storage_classes,
         control_plane_pods=snapshot.control_plane_pods,
         unavailable=snapshot.unavailable,
+        network_plugins=snapshot.network_plugins,
+        cluster_cidrs=snapshot.cluster_cidrs,
+        outside_pods=OutsidePodAddresses(snapshot.contents, frozenset(own_names)),
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from hds_kubernetes import parse
+from hds_kubernetes import parse, parse_pods
 from hds_kubernetes.kinds import KINDS, ResourceKind
 from hds_kubernetes.objects import (
     Binding,
@@ -25,6 +25,8 @@ from hds_kubernetes.objects import (
     NetworkPolicy,
     Node,
     Pod,
+    PodTemplateOwner,
+    ReplicaSet,
     Role,
     StorageClass,
     VolumeClaim,
@@ -58,6 +60,9 @@ class NamespaceContents:
 
     workloads: list[Workload] = field(default_factory=list)
     pods: list[Pod] = field(default_factory=list)
+    replica_sets: dict[str, ReplicaSet] = field(default_factory=dict)
+    templates: list[PodTemplateOwner] = field(default_factory=list)
+    """DaemonSets and CronJobs."""
     budgets: list[DisruptionBudget] = field(default_factory=list)
     policies: list[NetworkPolicy] = field(default_factory=list)
     roles: dict[str, Role] = field(default_factory=dict)
@@ -83,6 +88,10 @@ class ClusterSnapshot:
     unavailable: Mapping[str, str]
     """Resource (plural name) → why it could not be read."""
     object_count: int
+    network_plugins: tuple[str, ...] = ()
+    """Network plugins whose pods run in kube-system (Calico, Cilium...)."""
+    cluster_cidrs: tuple[str, ...] = ()
+    """kube-controller-manager `--cluster-cidr`, where the control plane is visible."""
 
     def contents_of(self, namespace: str) -> NamespaceContents:
         return self.contents.get(namespace, EMPTY_CONTENTS)
@@ -102,6 +111,8 @@ class SnapshotBuilder:
         self._cluster_bindings: list[Binding] = []
         self._storage_classes: dict[str, StorageClass] = {}
         self._control_plane: list[ControlPlanePod] = []
+        self._network_plugins: set[str] = set()
+        self._cluster_cidrs: list[str] = []
         self._contents: dict[str, NamespaceContents] = {}
         self._count = 0
 
@@ -151,8 +162,10 @@ class SnapshotBuilder:
 
     def _file_namespaced(self, r: str, box: NamespaceContents, obj: Mapping[str, Any]) -> None:
         adders: dict[str, Callable[[Mapping[str, Any]], None]] = {
-            "deployments": lambda o: box.workloads.append(parse.workload("Deployment")(o)),
-            "statefulsets": lambda o: box.workloads.append(parse.workload("StatefulSet")(o)),
+            "deployments": lambda o: box.workloads.append(parse_pods.workload("Deployment")(o)),
+            "statefulsets": lambda o: box.workloads.append(parse_pods.workload("StatefulSet")(o)),
+            "daemonsets": lambda o: box.templates.append(parse_pods.template_owner("DaemonSet")(o)),
+            "cronjobs": lambda o: box.templates.append(parse_pods.template_owner("CronJob")(o)),
             "poddisruptionbudgets": lambda o: box.budgets.append(parse.disruption_budget(o)),
             "networkpolicies": lambda o: box.policies.append(parse.network_policy(o)),
             "ingresses": lambda o: box.ingresses.append(parse.ingress(o)),
@@ -160,10 +173,17 @@ class SnapshotBuilder:
             "rolebindings": lambda o: box.bindings.append(parse.binding(o)),
         }
         if r == "pods":
-            box.pods.append(parse.pod(obj))
-            apiserver = parse.control_plane_pod(obj)
+            box.pods.append(parse_pods.pod(obj))
+            apiserver = parse_pods.control_plane_pod(obj)
             if apiserver is not None:
                 self._control_plane.append(apiserver)
+            plugin = parse_pods.network_plugin(obj)
+            if plugin is not None:
+                self._network_plugins.add(plugin)
+            self._cluster_cidrs += [c for c in parse_pods.cluster_cidrs(obj) if c not in self._cluster_cidrs]
+        elif r == "replicasets":
+            rs = parse_pods.replica_set(obj)
+            box.replica_sets[rs.name] = rs
         elif r == "roles":
             item = parse.role(obj)
             box.roles[item.name] = item
@@ -185,6 +205,8 @@ class SnapshotBuilder:
             storage_classes=dict(self._storage_classes),
             control_plane_pods=tuple(self._control_plane),
             contents=dict(self._contents),
+            network_plugins=tuple(sorted(self._network_plugins)),
+            cluster_cidrs=tuple(self._cluster_cidrs),
             unavailable=unavailable,
             object_count=self._count,
         )

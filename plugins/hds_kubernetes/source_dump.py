@@ -11,11 +11,11 @@ or kubectl's comma list `deploy,sts,pdb.json`). A kind neither present nor named
 the dump": checks needing it report `error`, never a pass on an empty list. Export recipes:
 
     # one file per kind
-    for r in namespaces nodes pods persistentvolumeclaims deployments statefulsets \\
+    for r in namespaces nodes pods persistentvolumeclaims deployments replicasets daemonsets cronjobs statefulsets \\
              poddisruptionbudgets networkpolicies ingresses roles rolebindings clusterroles \\
              clusterrolebindings storageclasses; do kubectl get "$r" -A -o json > "$r.json"; done
     # or one List, named after what it holds
-    R=ns,no,po,pvc,deploy,sts,pdb,netpol,ing,roles,rolebindings,clusterroles,clusterrolebindings,sc
+    R=ns,no,po,pvc,deploy,rs,ds,cj,sts,pdb,netpol,ing,roles,rolebindings,clusterroles,clusterrolebindings,sc
     kubectl get "$R" -A -o json > "$R.json"
 """
 

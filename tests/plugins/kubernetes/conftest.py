@@ -64,3 +64,49 @@ def apiserver(tmp_path: Path) -> Iterator[LocalApiServer]:
 @pytest.fixture
 def kubeconfig(apiserver: LocalApiServer, tmp_path: Path) -> Path:
     return apiserver.write_kubeconfig(tmp_path / "kubeconfig")
+
+
+@pytest.fixture
+def evaluate_both(catalog: Catalog, tmp_path: Path) -> Callable[..., tuple[list[Finding], list[Finding]]]:
+    """Run one check on `objects` read both ways: as an offline `kubectl get -o json` dump
+    (one file per kind) and through the official client from the local API server. Returns
+    (dump findings, API findings), with where/when observed left out of the evidence."""
+    from controlplane.plugin_types import CollectContext, TenantView
+    from hds_kubernetes.collect import collect_kubernetes
+    from hds_kubernetes.source_dump import write_dump
+    from hds_kubernetes.target import KubernetesTarget
+
+    def run(
+        objects: list[Obj],
+        check: Callable[[TenantScope, CheckContext], list[Finding]],
+        namespaces: list[str] | None = None,
+        params: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> tuple[list[Finding], list[Finding]]:
+        common = {
+            "name": "cluster",
+            "namespaces": namespaces or ["alpha-prod"],
+            "platform_namespaces": ["ingress-nginx"],
+            "encrypted_storage_classes": ["encrypted-ssd"],
+            **fields,
+        }
+        ctx = CollectContext(TenantView("alpha", "Alpha", (3, 4), {}), "cluster", 10.0)
+        check_id = f"kubernetes.{check.__name__}"
+        out = []
+        dump = write_dump(tmp_path / f"dump-{len(list(tmp_path.iterdir()))}", objects)
+        with LocalApiServer(objects) as server:
+            kubeconfig = server.write_kubeconfig(tmp_path / f"kubeconfig-{server.port}")
+            for source in ({"dump_dir": str(dump)}, {"kubeconfig": str(kubeconfig)}):
+                target = KubernetesTarget.model_validate({**common, **source})
+                SNAPSHOT_CACHE.clear()
+                scope = collect_kubernetes(target, ctx)
+                findings = list(check(scope, check_context(catalog, check_id, target, **(params or {}))))
+                out.append([_without_observation(f) for f in findings])
+        return out[0], out[1]
+
+    return run
+
+
+def _without_observation(f: Finding) -> Finding:
+    evidence = {k: v for k, v in f.evidence.items() if k not in ("cluster", "observed_at")}
+    return Finding(f.status, f.message, f.resource, evidence)

@@ -11,6 +11,7 @@ from controlplane.errors import TransientError
 from controlplane.plugin_types import CollectContext, TenantView
 from hds_kubernetes.cache import SnapshotCache
 from hds_kubernetes.collect import SNAPSHOT_CACHE, cluster_identity, collect_kubernetes
+from hds_kubernetes.kinds import KINDS
 from hds_kubernetes.snapshot import ClusterIdentity
 from hds_kubernetes.target import KubernetesTarget
 from tests.plugins.kubernetes.clusters import snapshot_of
@@ -31,7 +32,7 @@ def test_concurrent_tenants_share_one_listing(apiserver, kubeconfig):
     with ThreadPoolExecutor(max_workers=8) as pool:
         scopes = list(pool.map(lambda t: collect_kubernetes(target(kubeconfig, t[1]), ctx(t[0])), tenants))
     assert [s.namespaces[0].name for s in scopes] == [ns for _, ns in tenants]
-    assert len(apiserver.list_calls()) == 14  # each kind once, for eight collections
+    assert len(apiserver.list_calls()) == len(KINDS)  # each kind once, for eight collections
     assert SNAPSHOT_CACHE.listings == {cluster_identity(target(kubeconfig, "alpha-prod")): 1}
 
 

@@ -115,3 +115,19 @@ def test_cross_namespace_fail_on_cluster_wide_groups(evaluate):
         findings = evaluate(objs, cross_namespace_bindings)
         assert [f.status for f in findings] == [Status.failed], group
         assert words in findings[0].message
+
+
+def test_privileged_fail_on_verbs_worth_cluster_admin_without_a_wildcard(evaluate):
+    # impersonate lets the holder act as any ServiceAccount (a cluster-admin one included);
+    # escalate/bind lift RBAC's own checks on granting rights
+    for verbs, resources, words in (
+        (["impersonate"], ["serviceaccounts", "users"], "impersonate serviceaccounts, impersonate users"),
+        (["bind", "escalate"], ["clusterroles"], "bind clusterroles, escalate clusterroles"),
+    ):
+        objs = cluster(
+            m.role(NS, "helper", [m.rule(verbs, resources, ["", "rbac.authorization.k8s.io"])]),
+            m.role_binding(NS, "helper", "Role", "helper", [m.service_account(NS, "ci")]),
+        )
+        findings = evaluate(objs, privileged_bindings)
+        assert [f.status for f in findings] == [Status.failed], verbs
+        assert f"Role helper ({words})" in findings[0].message

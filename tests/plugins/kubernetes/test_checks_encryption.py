@@ -78,3 +78,38 @@ def test_storage_fail_on_pre_provisioned_volume(evaluate):
     findings = evaluate(cluster(m.pvc(NS, "legacy", "")), storage_encryption)
     assert [f.status for f in findings] == [Status.failed]
     assert "pre-provisioned volume" in findings[0].message
+
+
+# -- what will run, and which default applies (issue 23 review) -----------------------------------
+
+
+def test_a_statefulsets_claim_templates_are_judged_for_its_next_replicas(evaluate):
+    db = m.statefulset(NS, "db", 2)
+    db["spec"]["volumeClaimTemplates"] = [
+        {
+            "metadata": {"name": "data"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "storageClassName": "plain-hdd",
+                "resources": {"requests": {"storage": "10Gi"}},
+            },
+        }
+    ]
+    objs = [*platform(), m.namespace(NS), db, m.pvc(NS, "data-db-0", "encrypted-ssd")]
+    findings = evaluate(objs, storage_encryption)
+    assert [(f.status, f.resource) for f in findings] == [
+        (Status.passed, f"{NS}/PersistentVolumeClaim/data-db-0"),
+        (Status.failed, f"{NS}/StatefulSet/db/volumeClaimTemplates/data"),
+    ]
+    assert findings[1].message == (
+        f"volumeClaimTemplate data of StatefulSet db in {NS} uses StorageClass plain-hdd: not declared encrypted"
+    )
+
+
+def test_of_several_default_classes_the_newest_applies(evaluate):
+    newer_default = m.storage_class("aa-fast", "ebs.csi.aws.com", default=True, created="2026-06-01T00:00:00Z")
+    objs = [*platform(), newer_default, m.namespace(NS), m.pvc(NS, "data", None)]
+    findings = evaluate(objs, storage_encryption)
+    assert [f.status for f in findings] == [Status.failed]
+    assert findings[0].evidence["storage_class"] == "aa-fast"
+    assert findings[0].evidence["storage_class_from_default"] is True

@@ -107,3 +107,12 @@ def test_neighbour_policies_do_not_concern_this_tenant(evaluate):
     findings = evaluate(cluster(m.default_deny(NS), neighbours_open_policy), cross_tenant_ingress)
     assert [f.status for f in findings] == [Status.passed]
     never_names_neighbour(findings)
+
+
+def test_cross_tenant_fail_on_a_host_network_pod_despite_default_deny(evaluate):
+    # selected by the default-deny policy on paper; on the node's addresses no policy applies
+    objs = cluster(m.default_deny(NS), m.bare_pod(NS, "exporter", "node-a", host_network=True))
+    findings = evaluate(objs, cross_tenant_ingress)
+    assert [f.status for f in findings] == [Status.failed]
+    assert "pods exporter run with hostNetwork" in findings[0].message
+    assert findings[0].evidence["host_network_pods"] == ["exporter"]

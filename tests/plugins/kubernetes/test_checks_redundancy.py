@@ -149,7 +149,7 @@ def test_spread_rule_selecting_other_pods_does_not_count(evaluate):
 def test_zones_pass_with_three_zones(evaluate):
     findings = evaluate(cluster(*good_tenant(NS)[1:]), zone_spread)
     assert statuses(findings) == [Status.passed]
-    assert findings[0].evidence["ready_nodes_per_zone"] == {"eu-west-3a": 1, "eu-west-3b": 1, "eu-west-3c": 1}
+    assert findings[0].evidence["schedulable_nodes_per_zone"] == {"eu-west-3a": 1, "eu-west-3b": 1, "eu-west-3c": 1}
 
 
 def test_zones_fail_when_every_ready_node_is_in_one_zone(evaluate):

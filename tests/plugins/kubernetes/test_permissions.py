@@ -33,7 +33,12 @@ def test_a_collection_requests_nothing_outside_api_reads(apiserver, kubeconfig):
 
 def test_cluster_role_rules_group_resources_per_api_group():
     rules = cluster_role_rules()
-    assert {"apiGroups": ["apps"], "resources": ["deployments", "statefulsets"], "verbs": ["list"]} in rules
+    apps = {
+        "apiGroups": ["apps"],
+        "resources": ["daemonsets", "deployments", "replicasets", "statefulsets"],
+        "verbs": ["list"],
+    }
+    assert apps in rules
     assert sum(len(r["resources"]) for r in rules) == len(API_READS)
 
 

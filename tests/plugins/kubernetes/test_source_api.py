@@ -17,6 +17,7 @@ from controlplane.secrets import MASK, redact
 from hds_kubernetes import checks_isolation, checks_redundancy
 from hds_kubernetes import manifests as m
 from hds_kubernetes.collect import collect_kubernetes, read_cluster
+from hds_kubernetes.kinds import KINDS
 from hds_kubernetes.local_apiserver import LocalApiServer
 from hds_kubernetes.source_api import (
     PAGE_SIZE,
@@ -55,7 +56,7 @@ def test_collects_the_cluster_through_the_official_client(apiserver, kubeconfig)
     assert len(scope.nodes) == 3
     # every kind listed exactly once, cluster-wide, with a page limit
     calls = apiserver.list_calls()
-    assert len(calls) == 14
+    assert len(calls) == len(KINDS) == 17
     assert all(c.query.get("limit") == str(PAGE_SIZE) for c in calls)
 
 
