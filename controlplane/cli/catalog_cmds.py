@@ -11,7 +11,7 @@ from controlplane.cli.output import FORMAT_OPTION, emit_json, table
 from controlplane.errors import InputError
 
 
-def _catalog() -> Catalog:
+def load_cli_catalog() -> Catalog:
     # Plugins may add catalog files, but loading them costs imports; the catalog commands
     # only load plugins of other distributions (entry points are cheap to list).
     from controlplane.plugins import outside_catalog_files
@@ -54,7 +54,7 @@ def controls() -> None:
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 def list_controls(fmt: str, activity: tuple[int, ...], lang: str) -> None:
     """List the controls of the catalog."""
-    catalog = _catalog()
+    catalog = load_cli_catalog()
     items = [c for c in catalog.controls.values() if not activity or set(activity) & set(c.hds_activities)]
     if fmt == "json":
         emit_json([control_json(c, catalog) for c in items])
@@ -75,7 +75,7 @@ def list_controls(fmt: str, activity: tuple[int, ...], lang: str) -> None:
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 def show_control(control_id: str, fmt: str, lang: str) -> None:
     """Show one control in full: objective, mapping, parameters, remediation."""
-    catalog = _catalog()
+    catalog = load_cli_catalog()
     c = catalog.controls.get(control_id)
     if c is None:
         raise InputError.single("CONTROL_ID", "", f"unknown control {control_id!r}")

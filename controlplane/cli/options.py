@@ -36,3 +36,14 @@ SIGNING_KEY_OPTION = click.option(
 )
 """For `hdsctl run`: load the key with `load_signing_key(value, "--signing-key")` before the run,
 then call `seal_run(store, outcome.run_id, key)` once `execute` has returned."""
+
+
+LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(["en", "fr"]),
+    envvar="HDS_LANG",
+    default="en",
+    show_default=True,
+    help="Language of catalog text (control and ISO titles, objectives) (env HDS_LANG). Observed values and "
+    "plugin messages stay as the endpoint or plugin wrote them.",
+)

@@ -12,9 +12,10 @@ from typing import Any
 
 import click
 
-from controlplane.cli.options import CONFIG_OPTION, SIGNING_KEY_OPTION, STORE_OPTION
-from controlplane.cli.output import FORMAT_OPTION, stdout_is_terminal
-from controlplane.cli.run_output import print_drift, print_run
+from controlplane.cli.fix_first import SEVERITY_OPTION, print_fix_first
+from controlplane.cli.options import CONFIG_OPTION, LANG_OPTION, SIGNING_KEY_OPTION, STORE_OPTION
+from controlplane.cli.output import FORMAT_OPTION, echo, stdout_is_terminal
+from controlplane.cli.run_output import CatalogView, print_drift, print_run
 from controlplane.errors import InputError
 
 
@@ -32,8 +33,9 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[Any], None] | Non
         yield lambda _result: progress.advance(task)
 
 
-def _notify(store: Any, report: Any, prepared: Any, url: str, timeout_s: float, fmt: str) -> None:
-    """Post new failures; a failing webhook is a warning on stderr, never another exit code."""
+def _notify(store: Any, report: Any, prepared: Any, url: str, timeout_s: float) -> str | None:
+    """Post new failures; a failing webhook is a warning on stderr, never another exit code.
+    Returns the line saying where they were sent, printed after the run's summary."""
     from controlplane.notify import build_payload, post_json, public_url
 
     run = store.get_run(report.run_id)
@@ -41,12 +43,12 @@ def _notify(store: Any, report: Any, prepared: Any, url: str, timeout_s: float, 
     summary["shard"] = run.filters.get("shard")
     payload = build_payload(report, summary, prepared.catalog.controls)
     if payload is None:
-        return
+        return None
     problem = post_json(url, payload, timeout_s)
     if problem is not None:
-        click.echo(f"hdsctl: warning: {problem}", err=True)
-    elif fmt == "table":
-        click.echo(f"New failures sent to {public_url(url)}")
+        echo(f"hdsctl: warning: {problem}", err=True)
+        return None
+    return f"New failures sent to {public_url(url)}"
 
 
 class Terminated(KeyboardInterrupt):
@@ -59,7 +61,7 @@ def _on_sigterm(_signum: int, _frame: Any) -> None:
 
 
 def _announce_wait(exc: Any) -> None:
-    click.echo(f"hdsctl: waiting: {exc.reason}", err=True)
+    echo(f"hdsctl: waiting: {exc.reason}", err=True)
 
 
 def execute_and_report(
@@ -72,6 +74,8 @@ def execute_and_report(
     *,
     resume: tuple[Path, str] | None = None,
     wait_s: float | None = None,
+    lang: str = "en",
+    floor: str | None = None,
 ) -> int:
     """Run (exclusively: see `store.lease`), seal, compare, print, notify. With `resume`
     (config path, run id) the interrupted run is planned again from the store and finished."""
@@ -112,11 +116,16 @@ def execute_and_report(
         drift = compare_with_previous(store, outcome.run_id)
         location = describe_location(store_location)
         extra = {"drift": drift.as_dict()} if fmt == "json" else None  # a table prints drift its own way
-        code = print_run(store, outcome.run_id, fmt, location=location, extra=extra)
+        view = CatalogView.of(prepared.catalog, lang)
+        # The webhook first: nothing printed (a hostile string, a closed terminal) may keep the
+        # new failures from being posted.
+        sent = _notify(store, drift, prepared, notify_url, notify_timeout) if notify_url else None
+        code, fix_first = print_run(store, outcome.run_id, fmt, location=location, extra=extra, view=view, floor=floor)
         if fmt == "table":
-            print_drift(drift)
-        if notify_url:
-            _notify(store, drift, prepared, notify_url, notify_timeout, fmt)
+            print_drift(drift, view, floor)
+            if sent:
+                echo(sent)
+            print_fix_first(fix_first, view.titles)
         return code
     finally:
         store.close()
@@ -165,6 +174,8 @@ def execute_and_report(
     help="With --wait: give up (exit 2) after this long. Default: no limit.",
 )
 @SIGNING_KEY_OPTION
+@SEVERITY_OPTION
+@LANG_OPTION
 @FORMAT_OPTION
 def run(
     config_path: Path,
@@ -179,6 +190,8 @@ def run(
     wait: bool,
     wait_timeout: float | None,
     signing_key: str | None,
+    min_severity: str | None,
+    lang: str,
     fmt: str,
 ) -> None:
     """Run every applicable control against every tenant's targets and store the evidence.
@@ -222,7 +235,18 @@ def run(
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         resume = (config_path, resume_id) if resume_id is not None else None
-        code = execute_and_report(prepared, store, fmt, notify_url, notify_timeout, key, resume=resume, wait_s=wait_s)
+        code = execute_and_report(
+            prepared,
+            store,
+            fmt,
+            notify_url,
+            notify_timeout,
+            key,
+            resume=resume,
+            wait_s=wait_s,
+            lang=lang,
+            floor=min_severity,
+        )
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -64,6 +64,15 @@ class TenantBase(_Strict):
         default_factory=dict, description="Per-control parameter overrides, by control ID"
     )
 
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        # YAML escapes ("\e", "\r", "\u202e") get control characters past the file checks; a
+        # name is printed in terminals, reports and webhook messages.
+        if not value.isprintable():
+            raise ValueError("control characters (escapes, newlines, bidi overrides) are not allowed in a name")
+        return value
+
     @field_validator("activities")
     @classmethod
     def _unique(cls, value: tuple[int, ...]) -> tuple[int, ...]:
