@@ -153,10 +153,21 @@ def table(
             click.echo(line.rstrip())
 
 
+class FormatChoice(click.Choice):
+    """`table` or `json`, the same words on every command; `text` (the old word of `config
+    validate`) is still accepted as `table`, without being advertised."""
+
+    def __init__(self) -> None:
+        super().__init__(["table", "json"])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return super().convert("table" if value == "text" else value, param, ctx)
+
+
 FORMAT_OPTION = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json"]),
+    type=FormatChoice(),
     default="table",
     show_default=True,
     help="Output for people (table) or scripts (json).",
