@@ -107,7 +107,7 @@ def test_severity_column_and_floor_on_run_and_runs_show(fleet, tmp_path):
     doc = json.loads(hdsctl("runs", "show", run_id, "--store", store, "--severity", "high", "--format", "json").stdout)
     assert doc["results"] and all(r["severity"] in ("high", "critical") for r in doc["results"])
     assert doc["counts"]["fail"] > sum(r["status"] == "fail" for r in doc["results"]), "counts cover the whole run"
-    assert [f["control"] for f in doc["fix_first"]][0] in ("TLS-02", "TLS-03")
+    assert doc["fix_first"][0]["control"] in ("TLS-02", "TLS-03")
     refused = hdsctl("runs", "show", run_id, "--store", store, "--severity", "urgent")
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
 

@@ -27,7 +27,7 @@ from tests.reliability.harness import REPO
 
 HDSCTL = str(Path(sys.executable).with_name("hdsctl"))
 
-PLUGIN = '''
+PLUGIN = """
 import json
 from pathlib import Path
 from pydantic import BaseModel, ConfigDict
@@ -64,7 +64,7 @@ def hds_checks():
 @hookimpl
 def hds_catalog_files():
     return [Path(__file__).with_name("controls.yaml")]
-'''
+"""
 
 CONTROLS = """controls:
   - id: ECH-01
