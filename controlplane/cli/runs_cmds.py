@@ -10,6 +10,8 @@ from controlplane.cli.fix_first import SEVERITY_OPTION, print_fix_first
 from controlplane.cli.options import LANG_OPTION, STORE_OPTION
 from controlplane.cli.output import FORMAT_OPTION, emit_json, table
 from controlplane.cli.run_output import STATUS_ORDER, CatalogView, print_findings, print_run
+from controlplane.errors import InputError
+from controlplane.store import describe_location
 
 
 @click.group()
@@ -33,6 +35,8 @@ def list_runs(store: str, tenant: str | None, limit: int, fmt: str) -> None:
     counts, no other tenant's id and no fleet-wide figure."""
     s = _open_existing(store)
     try:
+        if tenant is not None and tenant not in s.tenants():
+            raise InputError.single("--tenant", "", f"no run in {describe_location(store)} covers tenant {tenant!r}")
         items = s.list_runs(limit, tenant)
         if tenant is not None:
             items = [_as_seen_by(r, tenant, s.status_counts(r.run_id, tenant)) for r in items]

@@ -87,4 +87,19 @@ class TenantBase(_Strict):
 
 class FleetBase(_Strict):
     version: Literal[1] = 1
+    store: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4096,
+        description="Evidence store used by every hdsctl command when neither --store nor HDS_STORE is given: "
+        "a SQLite path (relative to this file) or an SQLAlchemy URL without a password (put credentials in "
+        "HDS_STORE, from a Secret)",
+    )
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+
+    @field_validator("store")
+    @classmethod
+    def _no_password(cls, value: str | None) -> str | None:
+        from controlplane.config.store_setting import check_store_setting
+
+        return check_store_setting(value)
