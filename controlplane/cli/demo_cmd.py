@@ -59,7 +59,7 @@ def demo(workdir: Path, fmt: str) -> None:
     key_path = workdir / "signing-key"
     with demo_environment(registry, workdir) as (ctx, config):
         for note in ctx.notes:
-            click.echo(f"note: {note}", err=True)
+            echo(f"note: {note}", err=True)
         if not key_path.exists():
             generate_key(key_path)
         prepared = prepare(config, registry=registry)

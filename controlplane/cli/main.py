@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from controlplane import __version__
-from controlplane.errors import InputError, PluginContractError
+from controlplane.errors import InputError, PluginContractError, _printable
 
 
 class HdsGroup(click.Group):
@@ -18,7 +18,7 @@ class HdsGroup(click.Group):
             click.echo(f"hdsctl: error: {exc.one_line()}", err=True)
             ctx.exit(2)
         except PluginContractError as exc:
-            click.echo(f"hdsctl: error: broken plugin installation: {exc}", err=True)
+            click.echo(f"hdsctl: error: broken plugin installation: {_printable(str(exc))}", err=True)
             ctx.exit(2)
 
 

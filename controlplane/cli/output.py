@@ -59,6 +59,11 @@ def echo(text: Any = "", err: bool = False) -> None:
     click.echo(printable(text), err=err)
 
 
+def _pipe_width() -> int:
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) >= 40 else PIPE_WIDTH
+
+
 def console(err: bool = False) -> Any:
     """A rich console that never interprets markup, emoji codes or highlights data; sized to the
     terminal, or to $COLUMNS (else PIPE_WIDTH) and without colours when piped."""
@@ -67,13 +72,7 @@ def console(err: bool = False) -> Any:
     stream = sys.stderr if err else sys.stdout
     options: dict[str, Any] = {"markup": False, "emoji": False, "highlight": False, "file": stream}
     if not stream.isatty():
-        columns = os.environ.get("COLUMNS", "")
-        options.update(
-            width=int(columns) if columns.isdigit() and int(columns) >= 40 else PIPE_WIDTH,
-            no_color=True,
-            color_system=None,
-            force_terminal=False,
-        )
+        options.update(width=_pipe_width(), no_color=True, color_system=None, force_terminal=False)
     return Console(**options)
 
 
@@ -98,10 +97,37 @@ def column_widths(natural: Sequence[int], free: Sequence[bool], available: int) 
     return widths
 
 
-def _plain_box() -> Any:
-    from rich.box import Box
+def _cell_lines(text: str, width: int, free: bool) -> list[str]:
+    if len(text) <= width:
+        return [text]
+    if free:
+        import textwrap
 
-    return Box("    \n    \n -  \n    \n    \n    \n    \n    \n", ascii=True)
+        return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    return [text[i : i + width] for i in range(0, len(text), width)]  # a name folds, whole
+
+
+def _plain_table(
+    title: str | None, note: str | None, headers: list[str], cells: list[list[str]], free: list[bool]
+) -> None:
+    """Piped or redirected: aligned text, two spaces between columns, dashes under the header,
+    no trailing spaces; written without rich (10,000 tenants' rows in a fraction of a second)."""
+    import textwrap
+
+    width = _pipe_width()
+    natural = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+    widths = column_widths(natural, free, width - 2 * (len(headers) - 1))
+    if title:
+        click.echo(title)
+    for line in textwrap.wrap(note or "", width):
+        click.echo(line)
+    for n, row in enumerate([headers, *cells]):
+        columns = [_cell_lines(c, w, f) for c, w, f in zip(row, widths, free, strict=True)]
+        for k in range(max(len(c) for c in columns)):
+            parts = [(c[k] if k < len(c) else "").ljust(w) for c, w in zip(columns, widths, strict=True)]
+            click.echo("  ".join(parts).rstrip())
+        if n == 0:
+            click.echo("  ".join("-" * w for w in widths))
 
 
 def table(
@@ -116,41 +142,28 @@ def table(
     columns named in `wrap` (free text: messages) give up width first. Piped, the same table in
     plain aligned text (dashes under the header, no frame, no colour). `note` follows the title
     (what the cells count)."""
+    cells = [[printable(c) for c in row] for row in rows]
+    shown = [printable(h) for h in headers]
+    free = [h in wrap for h in headers]
+    if not stdout_is_terminal():
+        _plain_table(printable(title) if title else None, printable(note) if note else None, shown, cells, free)
+        return
     from rich.table import Table
     from rich.text import Text
 
-    terminal = stdout_is_terminal()
     out = console()
-    t = Table(
-        title=None,
-        header_style="bold" if terminal else "",
-        show_edge=terminal,
-        pad_edge=terminal,
-        **({} if terminal else {"box": _plain_box()}),
-    )
-    cells = [[printable(c) for c in row] for row in rows]
-    free = [h in wrap for h in headers]
-    widths = column_widths(
-        [max([len(printable(h)), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)],
-        free,
-        out.width - 3 * len(headers) - 1,
-    )
-    for h, width in zip(headers, widths, strict=True):
-        t.add_column(Text(printable(h)), overflow="fold", width=width)
+    natural = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(shown)]
+    widths = column_widths(natural, free, out.width - 3 * len(headers) - 1)
+    t = Table(header_style="bold")
+    for h, width in zip(shown, widths, strict=True):
+        t.add_column(Text(h), overflow="fold", width=width)
     for row in cells:
         t.add_row(*(Text(c) for c in row))
-    if not terminal:  # rendered aside, then written without rich's trailing padding
-        import io
-
-        out.file = io.StringIO()
     if title:
-        out.print(Text(printable(title), style="bold" if terminal else ""))
+        out.print(Text(printable(title), style="bold"))
     if note:
-        out.print(Text(printable(note), style="dim" if terminal else ""))
+        out.print(Text(printable(note), style="dim"))
     out.print(t)
-    if not terminal:
-        for line in out.file.getvalue().splitlines():
-            click.echo(line.rstrip())
 
 
 class FormatChoice(click.Choice):

@@ -216,7 +216,7 @@ def test_piped_text_and_json_carry_no_control_character(site: Path, fleet: Path,
     assert piped.returncode == 1, piped.stderr
     for line in piped.stdout.splitlines():
         assert line.isprintable(), repr(line)
-        assert len(line) <= 120, "piped tables fit 120 columns"
+        assert len(line) <= 120 or str(tmp_path) in line, "piped tables fit 120 columns (a path is never cut)"
     assert "[/bogus]" in piped.stdout
     as_json = subprocess.run(
         [HDSCTL, "run", "-c", str(fleet), "--store", str(store), "--format", "json"],
