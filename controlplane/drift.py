@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from sys import intern
 from typing import Any
 
-from controlplane.observed_state import RunHistory, fold_run, tenant_history
+from controlplane.observed_state import RunHistory, findings, fold_run, tenant_history
 from controlplane.store import EvidenceStore
 
 _WORST = {"error": 3, "fail": 2, "pass": 1, "not_applicable": 0}
@@ -191,7 +191,7 @@ def tenant_drift(store: EvidenceStore, run_id: str, tenant: str) -> TenantDrift:
 
 
 def _tenant_drift(store: EvidenceStore, history: RunHistory, run_id: str, tenant: str) -> TenantDrift:
-    current = list(store.results(run_id, tenant))
+    current = list(findings(store, run_id, tenant))
     pairs = {(r["control"], r["target"]) for r in current}
     previous_run, observed = tenant_history(store, history, tenant, pairs)
     return classify(tenant, current, observed, previous_run)

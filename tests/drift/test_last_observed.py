@@ -14,7 +14,7 @@ import yaml
 
 from controlplane.drift import compare_with_previous
 from controlplane.notify import build_payload
-from controlplane.observed_state import RunHistory, last_observed, tenant_history
+from controlplane.observed_state import RunHistory, findings, last_observed, tenant_history
 from controlplane.planning import Shard
 from controlplane.plugins import build_registry
 from controlplane.runner import execute, prepare
@@ -169,16 +169,24 @@ def test_across_shards_an_error_round_hides_nothing(fleet: Fleet):
     assert all(not (d.new_failures or d.fixed) for d in seen.values())
 
 
-class CountingStore:
-    """The real store, counting which runs a drift walk reads (to prove it stops early)."""
+class CountingReader:
+    """Reads the real store (`findings`), counting which runs a drift walk reads (it stops early)."""
 
     def __init__(self, store: EvidenceStore) -> None:
         self.store = store
         self.read: list[str] = []
 
-    def results(self, run_id: str, tenant: str | None = None) -> Iterator[dict[str, Any]]:
+    def __call__(self, run_id: str, tenant: str) -> Iterator[dict[str, Any]]:
         self.read.append(run_id)
-        return self.store.results(run_id, tenant)
+        return findings(self.store, run_id, tenant)
+
+
+def test_findings_are_the_stored_results_without_their_evidence(fleet: Fleet):
+    run_id = fleet.run({"t-a": FAIL_R1, "t-b": PASS_ALL})
+    keep = ("control", "target", "resource", "status", "message", "check", "target_kind")
+    for tenant in ("t-a", "t-b"):
+        expected = [{k: r[k] for k in keep} for r in fleet.store.results(run_id, tenant)]
+        assert list(findings(fleet.store, run_id, tenant)) == expected and expected
 
 
 def test_the_walk_reads_one_earlier_run_when_it_settles_every_pair(fleet: Fleet):
@@ -186,9 +194,9 @@ def test_the_walk_reads_one_earlier_run_when_it_settles_every_pair(fleet: Fleet)
         fleet.run({"t-a": FAIL_R1})
     current = fleet.run({"t-a": FAIL_R1})
     run = fleet.store.get_run(current)
-    counting = CountingStore(fleet.store)
+    counting = CountingReader(fleet.store)
     history = RunHistory(fleet.store, current, run.started_at, run.tenants)
-    previous, observed = tenant_history(counting, history, "t-a", {("PRB-01", "p")})  # type: ignore[arg-type]
+    previous, observed = tenant_history(fleet.store, history, "t-a", {("PRB-01", "p")}, read=counting)
     assert counting.read == [previous]
     assert observed[("PRB-01", "p", "r1")]["status"] == "fail"
 
