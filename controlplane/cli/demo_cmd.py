@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from controlplane.cli.options import LANG_OPTION
 from controlplane.cli.output import FORMAT_OPTION, echo
 
 
@@ -44,8 +45,9 @@ def follow_up(config: Path, store: Path, key_path: Path, workdir: Path) -> list[
     show_default=True,
     help="Where the demo writes its certificates, hds.yaml and store.",
 )
+@LANG_OPTION
 @FORMAT_OPTION
-def demo(workdir: Path, fmt: str) -> None:
+def demo(workdir: Path, lang: str, fmt: str) -> None:
     """Start a small local hosting environment (3 tenants on 127.0.0.1), sweep it, and say
     where the evidence is. Exit code 1 is expected: two demo tenants are not compliant."""
     from controlplane.cli.run_cmds import execute_and_report
@@ -63,7 +65,7 @@ def demo(workdir: Path, fmt: str) -> None:
         if not key_path.exists():
             generate_key(key_path)
         prepared = prepare(config, registry=registry)
-        code = execute_and_report(prepared, str(store), fmt, signing_key=load_signing_key(key_path))
+        code = execute_and_report(prepared, str(store), fmt, signing_key=load_signing_key(key_path), lang=lang)
     if fmt == "table":
         for line in follow_up(config, store, key_path, workdir):
             echo(line)
