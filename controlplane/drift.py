@@ -1,29 +1,31 @@
-"""Drift: what changed for each tenant since its previous completed run.
+"""Drift: what changed for each tenant, against the last *observed* state of each finding.
 
-Why per tenant and not per run: with sharded runs (one Kubernetes pod per shard) or filtered
-runs, a tenant's previous evidence may sit in another run than its neighbours'. Each tenant is
-compared with the most recent *completed* run that covered it and started before this one.
+A finding's identity is control + target + resource. Its last observed state is its newest
+non-error status in the tenant's earlier completed runs (see `observed_state`): an ``error``
+observes nothing, so it neither hides nor fixes a failure.
 
-A finding's identity is control + target + resource. "Failing" means ``fail`` or ``error``: an
-error is not proof of compliance. Previous failures of a control/target pair this run did not
-evaluate (a `--control` filter, a target removed from hds.yaml) are left out rather than called
-fixed; those whose pair now errors without naming the resource are ``unverified``.
+- new failure: ``fail`` now, last observed passing, not applicable or never observed;
+- still failing: ``fail`` now and when last observed (however many error runs in between);
+- fixed: last observed ``fail``, now passing, or no longer reported while its control/target
+  pair ran without error;
+- unverified: ``error`` now (whatever it was), and last-observed failures no longer reported
+  because their pair errors.
+
+Keys of pairs this run did not evaluate (a `--tenant`/`--control`/`--activity` filter, another
+shard, a target removed from hds.yaml) are neither fixed nor new: they are left out.
+Only new failures are posted to the webhook.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from sys import intern
 from typing import Any
 
-from sqlalchemy import select
-
+from controlplane.observed_state import RunHistory, findings, fold_run, tenant_history
 from controlplane.store import EvidenceStore
-from controlplane.store import schema as store_schema
 
-FAILING = frozenset({"fail", "error"})
 _WORST = {"error": 3, "fail": 2, "pass": 1, "not_applicable": 0}
 
 Key = tuple[str, str, str]
@@ -120,36 +122,33 @@ def _item(key: Key, now: Mapping[str, Any] | None, before: Mapping[str, Any] | N
     )
 
 
-def compare_tenant(
+def classify(
     tenant: str,
     current: Iterable[Mapping[str, Any]],
-    previous: Iterable[Mapping[str, Any]],
+    observed: Mapping[Key, Mapping[str, Any]],
     previous_run: str | None,
 ) -> TenantDrift:
-    """Classify one tenant's findings against its previous run's (a pure function of the rows)."""
-    cur, prev = _by_key(current), _by_key(previous)
+    """Classify one tenant's findings against the last observed state of each key (a pure function).
+
+    `observed` holds, for keys of the pairs this run evaluated, the newest non-error row of an
+    earlier run; keys of other pairs are ignored."""
+    cur = _by_key(current)
     evaluated = {k[:2] for k in cur}
     errored = {k[:2] for k, r in cur.items() if r["status"] == "error"}
     new, still, fixed, unverified = [], [], [], []
     for key, row in cur.items():
-        if row["status"] not in FAILING:
+        before = observed.get(key)
+        was_failing = before is not None and before["status"] == "fail"
+        if row["status"] == "error":
+            unverified.append(_item(key, row, before))
+        elif row["status"] == "fail":
+            (still if was_failing else new).append(_item(key, row, before))
+        elif was_failing:
+            fixed.append(_item(key, row, before))
+    for key, before in observed.items():
+        if key in cur or before["status"] != "fail" or key[:2] not in evaluated:
             continue
-        before = prev.get(key)
-        if before is not None and before["status"] in FAILING:
-            still.append(_item(key, row, before))
-        else:
-            new.append(_item(key, row, before))
-    for key, before in prev.items():
-        if before["status"] not in FAILING or key[:2] not in evaluated:
-            continue
-        now = cur.get(key)
-        if now is not None:
-            if now["status"] not in FAILING:
-                fixed.append(_item(key, now, before))
-        elif key[:2] in errored:
-            unverified.append(_item(key, None, before))
-        else:
-            fixed.append(_item(key, None, before))
+        (unverified if key[:2] in errored else fixed).append(_item(key, None, before))
 
     def ordered(items: list[DriftItem]) -> tuple[DriftItem, ...]:
         return tuple(sorted(items, key=lambda i: (i.control, i.target, i.resource)))
@@ -157,37 +156,53 @@ def compare_tenant(
     return TenantDrift(tenant, previous_run, ordered(new), ordered(fixed), ordered(still), ordered(unverified))
 
 
-def _previous_runs(store: EvidenceStore, run_id: str, started_at: str, tenants: set[str]) -> dict[str, str]:
-    """Each tenant's most recent completed run started before (or with) `started_at`, newest first,
-    streaming the runs table only until every tenant is placed."""
-    runs = store_schema.runs
-    q = (
-        select(runs.c.run_id, runs.c.tenants)
-        .where(runs.c.status == "completed", runs.c.started_at <= started_at, runs.c.run_id != run_id)
-        .order_by(runs.c.started_at.desc(), runs.c.run_id.desc())
-    )
-    found: dict[str, str] = {}
-    with store.engine.connect() as conn:
-        for row in conn.execution_options(yield_per=200).execute(q):
-            for tenant in set(json.loads(row.tenants)) & (tenants - found.keys()):
-                found[tenant] = row.run_id
-            if len(found) == len(tenants):
-                break
-    return found
+def compare_tenant(
+    tenant: str,
+    current: Iterable[Mapping[str, Any]],
+    previous: Iterable[Mapping[str, Any]],
+    previous_run: str | None,
+) -> TenantDrift:
+    """Classify one tenant's findings against a single earlier run's rows (its errors observe nothing)."""
+    current = list(current)
+    observed, _, _ = fold_run(previous, {(r["control"], r["target"]) for r in current})
+    return classify(tenant, current, observed, previous_run)
 
 
 def compare_with_previous(store: EvidenceStore, run_id: str) -> DriftReport:
-    """Drift of every tenant of `run_id` against that tenant's previous completed run."""
+    """Drift of every tenant of `run_id` against the last observed state of each of its findings
+    in the tenant's earlier completed runs (whatever runs, shards or filters those were).
+
+    Streaming: one tenant at a time, its current rows and only as many earlier runs as needed to
+    settle every control/target pair it evaluated (normally one); the runs table is paged once
+    for the whole fleet."""
     run = store.get_run(run_id)
     if run is None:
         raise KeyError(run_id)
-    previous = _previous_runs(store, run_id, run.started_at, set(run.tenants))
-    tenants = []
-    for tenant in run.tenants:
-        prev_run = previous.get(tenant)
-        prev_rows: Iterator[dict[str, Any]] = iter(()) if prev_run is None else store.results(prev_run, tenant)
-        tenants.append(compare_tenant(tenant, store.results(run_id, tenant), prev_rows, prev_run))
-    return DriftReport(run_id, tuple(tenants))
+    history = RunHistory(store, run_id, run.started_at, run.tenants)
+    return DriftReport(run_id, tuple(_tenant_drift(store, history, run_id, t) for t in run.tenants))
 
 
-__all__ = ["DriftItem", "DriftReport", "TenantDrift", "compare_tenant", "compare_with_previous"]
+def tenant_drift(store: EvidenceStore, run_id: str, tenant: str) -> TenantDrift:
+    """One tenant's drift in `run_id`, exactly as `hdsctl run` classifies it (for reports)."""
+    run = store.get_run(run_id)
+    if run is None:
+        raise KeyError(run_id)
+    return _tenant_drift(store, RunHistory(store, run_id, run.started_at, [tenant]), run_id, tenant)
+
+
+def _tenant_drift(store: EvidenceStore, history: RunHistory, run_id: str, tenant: str) -> TenantDrift:
+    current = list(findings(store, run_id, tenant))
+    pairs = {(r["control"], r["target"]) for r in current}
+    previous_run, observed = tenant_history(store, history, tenant, pairs)
+    return classify(tenant, current, observed, previous_run)
+
+
+__all__ = [
+    "DriftItem",
+    "DriftReport",
+    "TenantDrift",
+    "classify",
+    "compare_tenant",
+    "compare_with_previous",
+    "tenant_drift",
+]

@@ -7,11 +7,12 @@ from typing import Any
 import click
 
 from controlplane.catalog import Catalog, Control, load_catalog
-from controlplane.cli.output import FORMAT_OPTION, emit_json, table
+from controlplane.cli.options import LANG_OPTION
+from controlplane.cli.output import FORMAT_OPTION, echo, emit_json, table
 from controlplane.errors import InputError
 
 
-def _catalog() -> Catalog:
+def load_cli_catalog() -> Catalog:
     # Plugins may add catalog files, but loading them costs imports; the catalog commands
     # only load plugins of other distributions (entry points are cheap to list).
     from controlplane.plugins import outside_catalog_files
@@ -37,6 +38,10 @@ def control_json(c: Control, catalog: Catalog, full: bool = False) -> dict[str, 
             remediation=c.remediation.model_dump(),
             parameters=c.parameters,
             iso27001_2013={i: list(catalog.iso_controls[i].iso27001_2013 or []) for i in c.iso27001},
+            iso27001_titles={
+                i: {"fr": catalog.iso_controls[i].title_for("fr"), "en": catalog.iso_controls[i].title_for("en")}
+                for i in c.iso27001
+            },
             evidence_required=c.evidence_required.model_dump() if c.evidence_required else None,
             validity_days=c.validity_days,
         )
@@ -50,11 +55,11 @@ def controls() -> None:
 
 @controls.command("list")
 @FORMAT_OPTION
-@click.option("--activity", type=int, multiple=True, help="Only controls for this HDS activity (1-6).")
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--activity", type=click.IntRange(1, 6), multiple=True, help="Only controls for this HDS activity (1-6).")
+@LANG_OPTION
 def list_controls(fmt: str, activity: tuple[int, ...], lang: str) -> None:
     """List the controls of the catalog."""
-    catalog = _catalog()
+    catalog = load_cli_catalog()
     items = [c for c in catalog.controls.values() if not activity or set(activity) & set(c.hds_activities)]
     if fmt == "json":
         emit_json([control_json(c, catalog) for c in items])
@@ -66,33 +71,34 @@ def list_controls(fmt: str, activity: tuple[int, ...], lang: str) -> None:
             [c.id, c.kind, c.severity, ",".join(map(str, c.hds_activities)), ", ".join(c.iso27001), c.title.get(lang)]
             for c in items
         ],
+        wrap=("Title",),
     )
 
 
 @controls.command("show")
 @click.argument("control_id")
 @FORMAT_OPTION
-@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@LANG_OPTION
 def show_control(control_id: str, fmt: str, lang: str) -> None:
     """Show one control in full: objective, mapping, parameters, remediation."""
-    catalog = _catalog()
+    catalog = load_cli_catalog()
     c = catalog.controls.get(control_id)
     if c is None:
         raise InputError.single("CONTROL_ID", "", f"unknown control {control_id!r}")
     if fmt == "json":
         emit_json(control_json(c, catalog, full=True))
         return
-    click.echo(f"{c.id} — {c.title.get(lang)}")
-    click.echo(f"  kind: {c.kind}   severity: {c.severity}   check: {c.check or '-'}")
+    echo(f"{c.id} — {c.title.get(lang)}")
+    echo(f"  kind: {c.kind}   severity: {c.severity}   check: {c.check or '-'}")
     for n in c.hds_activities:
-        click.echo(f"  HDS activity {n}: {catalog.activities[n].title.get(lang)}")
+        echo(f"  HDS activity {n}: {catalog.activities[n].title.get(lang)}")
     for i in c.iso27001:
         iso = catalog.iso_controls[i]
         old = f" (2013: {', '.join(iso.iso27001_2013)})" if iso.iso27001_2013 else ""
-        click.echo(f"  ISO 27001:2022 {i} {iso.title}{old}")
-    click.echo(f"  objective: {c.objective.get(lang)}")
+        echo(f"  ISO 27001:2022 {i} {iso.title_for(lang)}{old}")
+    echo(f"  objective: {c.objective.get(lang)}")
     if c.parameters:
-        click.echo("  parameters: " + ", ".join(f"{k}={v}" for k, v in c.parameters.items()))
+        echo("  parameters: " + ", ".join(f"{k}={v}" for k, v in c.parameters.items()))
     if c.evidence_required:
-        click.echo(f"  evidence required: {c.evidence_required.get(lang)} (valid {c.validity_days} days)")
-    click.echo(f"  remediation: {c.remediation.get(lang)}")
+        echo(f"  evidence required: {c.evidence_required.get(lang)} (valid {c.validity_days} days)")
+    echo(f"  remediation: {c.remediation.get(lang)}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from controlplane.cli.output import emit_json
+from controlplane.cli.output import FORMAT_OPTION, echo, emit_json
 from controlplane.errors import InputError
 
 
@@ -18,27 +18,43 @@ def config() -> None:
 
 @config.command("validate")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(file: Path, fmt: str) -> None:
+@click.option(
+    "--check-secrets",
+    is_flag=True,
+    help="Also resolve every secret reference ({env: …}, {file: …}) now, printing none of them, and list those "
+    "that cannot be resolved (file: field: reason).",
+)
+@FORMAT_OPTION
+def validate(file: Path, check_secrets: bool, fmt: str) -> None:
     """Report every problem in FILE (file, field path, reason). Exit code 2 if any."""
     from controlplane.config import load_fleet
     from controlplane.runner import load_environment
 
     registry, catalog = load_environment()
+    checked: int | None = None
     try:
         fleet = load_fleet(file, registry.target_kinds, catalog)
+        if check_secrets:
+            from controlplane.config.secret_check import check_secrets as resolve_all
+
+            checked, problems = resolve_all(fleet)
+            if problems:
+                raise InputError(problems)
     except InputError as exc:
         if fmt == "json":
-            emit_json({"valid": False, "problems": [p.__dict__ for p in exc.problems]})
+            extra = {} if checked is None else {"secrets_checked": checked}
+            emit_json({"valid": False, **extra, "problems": [p.__dict__ for p in exc.problems]})
         else:
             for p in exc.problems:
                 click.echo(str(p), err=True)
         raise SystemExit(2) from None
     targets = sum(len(v) for t in fleet.tenants for v in t.targets.values())
     if fmt == "json":
-        emit_json({"valid": True, "tenants": len(fleet.tenants), "targets": targets})
+        extra = {} if checked is None else {"secrets_checked": checked}
+        emit_json({"valid": True, "tenants": len(fleet.tenants), "targets": targets, **extra})
     else:
-        click.echo(f"{file}: valid ({len(fleet.tenants)} tenants, {targets} targets)")
+        secrets = "" if checked is None else f", {checked} secret references resolved"
+        echo(f"{file}: valid ({len(fleet.tenants)} tenants, {targets} targets{secrets})")
 
 
 @config.command("schema")

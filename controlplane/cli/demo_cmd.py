@@ -6,7 +6,35 @@ from pathlib import Path
 
 import click
 
-from controlplane.cli.output import FORMAT_OPTION
+from controlplane.cli.options import LANG_OPTION
+from controlplane.cli.output import FORMAT_OPTION, echo
+
+
+def _here(path: Path) -> str:
+    """`path` as typed from the current folder (relative when below it), quoted for a shell."""
+    import os
+    import shlex
+
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        shown = str(path)
+    if shown.startswith(".."):
+        shown = str(path)
+    return shlex.quote(shown)
+
+
+def follow_up(config: Path, store: Path, key_path: Path, workdir: Path) -> list[str]:
+    """Commands that work as printed from the current folder: each names the demo's store."""
+    s = _here(store)
+    return [
+        f"Demo fleet file: {_here(config)} · evidence store: {s}",
+        "Next (from this folder):",
+        f"  hdsctl runs list --store {s}",
+        f"  hdsctl evidence verify --store {s} --public-key {_here(key_path.with_name(key_path.name + '.pub'))}",
+        f"  hdsctl report --store {s} --tenant labo-est --format html -o {_here(workdir / 'labo-est.html')}",
+        f"Or once for this shell: export HDS_STORE={s}",
+    ]
 
 
 @click.command()
@@ -17,8 +45,9 @@ from controlplane.cli.output import FORMAT_OPTION
     show_default=True,
     help="Where the demo writes its certificates, hds.yaml and store.",
 )
+@LANG_OPTION
 @FORMAT_OPTION
-def demo(workdir: Path, fmt: str) -> None:
+def demo(workdir: Path, lang: str, fmt: str) -> None:
     """Start a small local hosting environment (3 tenants on 127.0.0.1), sweep it, and say
     where the evidence is. Exit code 1 is expected: two demo tenants are not compliant."""
     from controlplane.cli.run_cmds import execute_and_report
@@ -32,15 +61,12 @@ def demo(workdir: Path, fmt: str) -> None:
     key_path = workdir / "signing-key"
     with demo_environment(registry, workdir) as (ctx, config):
         for note in ctx.notes:
-            click.echo(f"note: {note}", err=True)
+            echo(f"note: {note}", err=True)
         if not key_path.exists():
             generate_key(key_path)
         prepared = prepare(config, registry=registry)
-        code = execute_and_report(prepared, str(store), fmt, signing_key=load_signing_key(key_path))
+        code = execute_and_report(prepared, str(store), fmt, signing_key=load_signing_key(key_path), lang=lang)
     if fmt == "table":
-        click.echo(f"Demo fleet file: {config}")
-        click.echo("Next:")
-        click.echo(f"  hdsctl runs list --store {store}")
-        click.echo(f"  hdsctl evidence verify --store {store} --public-key {key_path}.pub")
-        click.echo(f"  hdsctl report --store {store} --tenant labo-est --format html -o {workdir / 'labo-est.html'}")
+        for line in follow_up(config, store, key_path, workdir):
+            echo(line)
     raise SystemExit(code)

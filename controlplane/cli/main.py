@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from controlplane import __version__
-from controlplane.errors import InputError, PluginContractError
+from controlplane.errors import InputError, PluginContractError, _printable
 
 
 class HdsGroup(click.Group):
@@ -19,7 +19,7 @@ class HdsGroup(click.Group):
             click.echo(f"hdsctl: error: {exc.one_line()}", err=True)
             ctx.exit(2)
         except PluginContractError as exc:
-            click.echo(f"hdsctl: error: broken plugin installation: {exc}", err=True)
+            click.echo(f"hdsctl: error: broken plugin installation: {_printable(str(exc))}", err=True)
             ctx.exit(2)
         except Exception as exc:
             # Store faults (disk full, read-only, corrupted file): one line and their own exit code

@@ -3,16 +3,33 @@ and the key that seals runs."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
+DEFAULT_STORE = "hds-evidence.sqlite"
+
+
+def _store_location(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    """--store, else HDS_STORE, else the fleet file's `store:` key, else ./hds-evidence.sqlite.
+    The fleet file is --config when the command has it (and it was given), else HDS_CONFIG,
+    else ./hds.yaml; only its `store:` key is read here, the file is validated where it is used."""
+    if value:
+        return value
+    config = ctx.params.get("config_path") or Path(os.environ.get("HDS_CONFIG") or "hds.yaml")
+    from controlplane.config.store_setting import store_from_fleet_file
+
+    return store_from_fleet_file(Path(config)) or DEFAULT_STORE
+
+
 STORE_OPTION = click.option(
     "--store",
     envvar="HDS_STORE",
-    default="hds-evidence.sqlite",
-    show_default=True,
-    help="Evidence store: a SQLite file path, or an SQLAlchemy URL (env HDS_STORE).",
+    default=None,
+    callback=_store_location,
+    help="Evidence store: a SQLite file path, or an SQLAlchemy URL. Default: env HDS_STORE, else the fleet "
+    f"file's `store:` key, else ./{DEFAULT_STORE}.",
 )
 
 
@@ -49,3 +66,14 @@ WITNESS_OPTION = click.option(
 )
 """For `hdsctl run`: open it with `open_witness(value)` before the run (a bad URL writes nothing),
 then `anchor_run(store, run_id, witness)` once the run is sealed."""
+
+
+LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(["en", "fr"]),
+    envvar="HDS_LANG",
+    default="en",
+    show_default=True,
+    help="Language of catalog text (control and ISO titles, objectives) (env HDS_LANG). Observed values and "
+    "plugin messages stay as the endpoint or plugin wrote them.",
+)

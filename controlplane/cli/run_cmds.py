@@ -12,9 +12,10 @@ from typing import Any
 
 import click
 
-from controlplane.cli.options import CONFIG_OPTION, SIGNING_KEY_OPTION, STORE_OPTION, WITNESS_OPTION
-from controlplane.cli.output import FORMAT_OPTION, stdout_is_terminal
-from controlplane.cli.run_output import print_drift, print_run
+from controlplane.cli.fix_first import SEVERITY_OPTION, print_fix_first
+from controlplane.cli.options import CONFIG_OPTION, LANG_OPTION, SIGNING_KEY_OPTION, STORE_OPTION, WITNESS_OPTION
+from controlplane.cli.output import FORMAT_OPTION, echo, stdout_is_terminal
+from controlplane.cli.run_output import CatalogView, print_drift, print_run
 from controlplane.errors import InputError
 
 
@@ -32,8 +33,9 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[Any], None] | Non
         yield lambda _result: progress.advance(task)
 
 
-def _notify(store: Any, report: Any, prepared: Any, url: str, timeout_s: float, fmt: str) -> None:
-    """Post new failures; a failing webhook is a warning on stderr, never another exit code."""
+def _notify(store: Any, report: Any, prepared: Any, url: str, timeout_s: float) -> str | None:
+    """Post new failures; a failing webhook is a warning on stderr, never another exit code.
+    Returns the line saying where they were sent, printed after the run's summary."""
     from controlplane.notify import build_payload, post_json, public_url
 
     run = store.get_run(report.run_id)
@@ -41,12 +43,12 @@ def _notify(store: Any, report: Any, prepared: Any, url: str, timeout_s: float, 
     summary["shard"] = run.filters.get("shard")
     payload = build_payload(report, summary, prepared.catalog.controls)
     if payload is None:
-        return
+        return None
     problem = post_json(url, payload, timeout_s)
     if problem is not None:
-        click.echo(f"hdsctl: warning: {problem}", err=True)
-    elif fmt == "table":
-        click.echo(f"New failures sent to {public_url(url)}")
+        echo(f"hdsctl: warning: {problem}", err=True)
+        return None
+    return f"New failures sent to {public_url(url)}"
 
 
 class Terminated(KeyboardInterrupt):
@@ -59,7 +61,7 @@ def _on_sigterm(_signum: int, _frame: Any) -> None:
 
 
 def _announce_wait(exc: Any) -> None:
-    click.echo(f"hdsctl: waiting: {exc.reason}", err=True)
+    echo(f"hdsctl: waiting: {exc.reason}", err=True)
 
 
 def execute_and_report(
@@ -73,6 +75,8 @@ def execute_and_report(
     resume: tuple[Path, str] | None = None,
     wait_s: float | None = None,
     witness: Any = None,
+    lang: str = "en",
+    floor: str | None = None,
 ) -> int:
     """Run (exclusively: see `store.lease`), seal, compare, print, notify. With `resume`
     (config path, run id) the interrupted run is planned again from the store and finished."""
@@ -113,19 +117,24 @@ def execute_and_report(
         extra = {"drift": drift.as_dict()} if fmt == "json" else None  # a table prints drift its own way
         if extra is not None:
             extra |= {"sealed_with_key_id": sealed, "witness": witness.url if witness is not None else None}
-        code = print_run(store, outcome.run_id, fmt, location=location, extra=extra)
+        view = CatalogView.of(prepared.catalog, lang)
+        # The webhook first: nothing printed (a hostile string, a closed terminal) may keep the
+        # new failures from being posted.
+        sent = _notify(store, drift, prepared, notify_url, notify_timeout) if notify_url else None
+        code, fix_first = print_run(store, outcome.run_id, fmt, location=location, extra=extra, view=view, floor=floor)
         if fmt == "table":
-            print_drift(drift)
+            print_drift(drift, view, floor)
+            if sent:
+                echo(sent)
             if sealed is not None:
                 click.echo(f"Sealed run {outcome.run_id} with key id {sealed}")
-        if notify_url:
-            _notify(store, drift, prepared, notify_url, notify_timeout, fmt)
+            if witness is not None and not isinstance(anchored, Exception):
+                click.echo(f"Chain heads of {anchored} tenants anchored in {witness.url}")
+            print_fix_first(fix_first, view.titles)
         if isinstance(anchored, Exception):
             reason = anchored.one_line()  # type: ignore[attr-defined]
             click.echo(f"hdsctl: error: {reason}: run {outcome.run_id} is stored but not anchored", err=True)
             return 3
-        if fmt == "table" and witness is not None:
-            click.echo(f"Chain heads of {anchored} tenants anchored in {witness.url}")
         return code
     finally:
         store.close()
@@ -194,6 +203,8 @@ def _seal_and_anchor(store: Any, run_id: str, key: Any, witness: Any) -> tuple[s
 )
 @SIGNING_KEY_OPTION
 @WITNESS_OPTION
+@SEVERITY_OPTION
+@LANG_OPTION
 @FORMAT_OPTION
 def run(
     config_path: Path,
@@ -209,6 +220,8 @@ def run(
     wait_timeout: float | None,
     signing_key: str | None,
     witness_url: str | None,
+    min_severity: str | None,
+    lang: str,
     fmt: str,
 ) -> None:
     """Run every applicable control against every tenant's targets and store the evidence.
@@ -260,7 +273,17 @@ def run(
     try:
         resume = (config_path, resume_id) if resume_id is not None else None
         code = execute_and_report(
-            prepared, store, fmt, notify_url, notify_timeout, key, resume=resume, wait_s=wait_s, witness=witness
+            prepared,
+            store,
+            fmt,
+            notify_url,
+            notify_timeout,
+            key,
+            resume=resume,
+            wait_s=wait_s,
+            witness=witness,
+            lang=lang,
+            floor=min_severity,
         )
     finally:
         if previous is not None:

@@ -6,9 +6,12 @@ from typing import Any
 
 import click
 
-from controlplane.cli.options import STORE_OPTION
+from controlplane.cli.fix_first import SEVERITY_OPTION, print_fix_first
+from controlplane.cli.options import LANG_OPTION, STORE_OPTION
 from controlplane.cli.output import FORMAT_OPTION, emit_json, table
-from controlplane.cli.run_output import STATUS_ORDER, print_findings, print_run
+from controlplane.cli.run_output import STATUS_ORDER, CatalogView, print_findings, print_run
+from controlplane.errors import InputError
+from controlplane.store import describe_location
 
 
 @click.group()
@@ -32,6 +35,8 @@ def list_runs(store: str, tenant: str | None, limit: int, fmt: str) -> None:
     counts, no other tenant's id and no fleet-wide figure."""
     s = _open_existing(store)
     try:
+        if tenant is not None and tenant not in s.tenants():
+            raise InputError.single("--tenant", "", f"no run in {describe_location(store)} covers tenant {tenant!r}")
         items = s.list_runs(limit, tenant)
         if tenant is not None:
             items = [_as_seen_by(r, tenant, s.status_counts(r.run_id, tenant)) for r in items]
@@ -66,14 +71,21 @@ def _as_seen_by(run: Any, tenant: str, counts: dict[str, int]) -> Any:
 @click.argument("run_id")
 @STORE_OPTION
 @click.option("--tenant", help="Only this tenant's results.")
+@SEVERITY_OPTION
+@LANG_OPTION
 @FORMAT_OPTION
-def show_run(run_id: str, store: str, tenant: str | None, fmt: str) -> None:
-    """Show one run: summary per tenant and HDS activity, or every result with --format json."""
+def show_run(run_id: str, store: str, tenant: str | None, min_severity: str | None, lang: str, fmt: str) -> None:
+    """Show one run: summary per tenant and HDS activity, its failures (with their severity),
+    errors grouped by cause and what to fix first; or every result with --format json."""
+    from controlplane.cli.catalog_cmds import load_cli_catalog
+
+    view = CatalogView.of(load_cli_catalog(), lang)
     s = _open_existing(store)
     try:
-        code = print_run(s, run_id, fmt, tenant)
+        code, fix_first = print_run(s, run_id, fmt, tenant, view=view, floor=min_severity)
         if fmt == "table":
-            print_findings(s, run_id, tenant)
+            print_findings(s, run_id, tenant, view, min_severity)
+            print_fix_first(fix_first, view.titles)
     finally:
         s.close()
     raise SystemExit(code)

@@ -64,6 +64,15 @@ class TenantBase(_Strict):
         default_factory=dict, description="Per-control parameter overrides, by control ID"
     )
 
+    @field_validator("name")
+    @classmethod
+    def _printable_name(cls, value: str) -> str:
+        # YAML escapes ("\e", "\r", "\u202e") get control characters past the file checks; a
+        # name is printed in terminals, reports and webhook messages.
+        if not value.isprintable():
+            raise ValueError("control characters (escapes, newlines, bidi overrides) are not allowed in a name")
+        return value
+
     @field_validator("activities")
     @classmethod
     def _unique(cls, value: tuple[int, ...]) -> tuple[int, ...]:
@@ -78,4 +87,19 @@ class TenantBase(_Strict):
 
 class FleetBase(_Strict):
     version: Literal[1] = 1
+    store: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4096,
+        description="Evidence store used by every hdsctl command when neither --store nor HDS_STORE is given: "
+        "a SQLite path (relative to this file) or an SQLAlchemy URL without a password (put credentials in "
+        "HDS_STORE, from a Secret)",
+    )
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+
+    @field_validator("store")
+    @classmethod
+    def _no_password(cls, value: str | None) -> str | None:
+        from controlplane.config.store_setting import check_store_setting
+
+        return check_store_setting(value)

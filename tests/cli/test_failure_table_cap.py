@@ -7,7 +7,7 @@ from controlplane.cli.run_output import MAX_TABLE_ROWS, failure_table
 
 
 def _rows(n: int):
-    return ([f"t{i:05d}", "S3-01", "s3", f"bucket-{i}", "fail", "not encrypted"] for i in range(n))
+    return ([f"t{i:05d}", "S3-01", "high", "s3", f"bucket-{i}", "fail", "not encrypted"] for i in range(n))
 
 
 def test_long_failure_lists_are_cut_with_the_count_of_the_rest(capsys):

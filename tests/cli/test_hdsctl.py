@@ -78,7 +78,7 @@ def test_runs_list_and_show(tls_fleet, tmp_path):
     assert shown.returncode == 1
     assert {r["tenant"] for r in json.loads(shown.stdout)["results"]} == {"beta"}
     table = hdsctl("runs", "show", first["run_id"], "--store", store)
-    assert "Failures and errors" in table.stdout and "TLS-04" in table.stdout
+    assert "Failures" in table.stdout and "TLS-04" in table.stdout and "Fix first" in table.stdout
 
 
 def _assert_refused(proc, store, expected_line):

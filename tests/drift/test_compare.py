@@ -35,12 +35,14 @@ def test_a_pass_that_turns_into_a_failure_is_new():
     assert not drift.still_failing and not drift.fixed
 
 
-def test_failing_in_both_runs_is_still_failing_even_from_fail_to_error():
+def test_failing_in_both_runs_is_still_failing_and_a_failure_that_now_errors_is_unverified():
     current = [row("C-01", "t1", "r1", "fail"), row("C-02", "t1", "r1", "error")]
     previous = [row("C-01", "t1", "r1", "fail"), row("C-02", "t1", "r1", "fail")]
     drift = compare_tenant("t", current, previous, "run-1")
-    assert keys(drift.still_failing) == [("C-01", "t1", "r1"), ("C-02", "t1", "r1")]
-    assert not drift.new_failures
+    assert keys(drift.still_failing) == [("C-01", "t1", "r1")]
+    assert keys(drift.unverified) == [("C-02", "t1", "r1")]
+    assert drift.unverified[0].previous_status == "fail"
+    assert not drift.new_failures and not drift.fixed
 
 
 def test_a_failure_that_now_passes_is_fixed():
@@ -58,9 +60,9 @@ def test_a_failing_resource_no_longer_reported_is_fixed_when_its_control_ran_cle
 def test_a_failure_hidden_by_an_error_on_its_control_and_target_is_unverified_not_fixed():
     current = [row("C-01", "t1", "", "error", "collection timed out after 30s")]
     drift = compare_tenant("t", current, [row("C-01", "t1", "r1", "fail")], "run-1")
-    assert keys(drift.unverified) == [("C-01", "t1", "r1")]
+    assert keys(drift.unverified) == [("C-01", "t1", ""), ("C-01", "t1", "r1")]
     assert not drift.fixed
-    assert keys(drift.new_failures) == [("C-01", "t1", "")]
+    assert not drift.new_failures
 
 
 def test_previous_failures_of_controls_this_run_did_not_evaluate_are_left_out():
