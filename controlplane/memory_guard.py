@@ -13,9 +13,11 @@ like a timed-out step and stops its thread by raising MemoryError in it
 
 Limits: attribution is a heuristic (RSS is per process): a busy, innocent step running beside
 a leaking one may be blamed first; the guard then blames again at the next sample while memory
-keeps growing. The exception reaches Python code only; a thread inside one long C call (a huge parse)
-is stopped when the call returns. An allocation faster than the sampling interval can still
-reach the kernel's OOM killer: the run is then interrupted, and `hdsctl run --resume` finishes
+keeps growing. After a blame, the other running steps are measured from the RSS of that moment,
+so memory the blamed step has not yet released never makes an innocent step a suspect. The
+exception reaches Python code only; a thread inside one long C call (a huge parse) is stopped
+when the call returns. An allocation faster than the sampling interval can still reach the
+kernel's OOM killer: the run is then interrupted, and `hdsctl run --resume` finishes
 it. Memory freed by the blamed thread is not always returned to the OS. Linux only (elsewhere
 the guard is off).
 """
@@ -120,6 +122,11 @@ class MemoryGuard:
         _cpu, growth, key = max(suspects)
         worker, step, _tid = steps[key]
         del self._base[key]
+        # The steps still running are not to blame for what the blamed one allocated: until its
+        # thread stops and its memory is freed (slow on a busy machine), RSS stays above the limit.
+        # From here on they answer only for growth past this level.
+        for other, (other_step, base_rss, base_cpu) in self._base.items():
+            self._base[other] = (other_step, max(base_rss, rss), base_cpu)
         mb = rss // (1024 * 1024)
         reason = (
             f"memory limit exceeded: the process reached {mb} MB (runtime.max_rss_mb {self.limit // (1024 * 1024)}), "
