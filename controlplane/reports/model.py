@@ -14,7 +14,7 @@ from typing import Any
 
 from controlplane import __version__
 from controlplane.catalog import Catalog, ControlKind
-from controlplane.drift import compare_tenant
+from controlplane.drift import tenant_drift
 from controlplane.errors import InputError
 from controlplane.evidence.verify import verify_tenant
 from controlplane.reports.severity import at_least
@@ -132,35 +132,45 @@ def _iso_table(
 
 
 def _trend(
+    store: EvidenceStore,
+    catalog: Catalog,
     tenant: str,
+    run_id: str,
     findings: Sequence[dict[str, Any]],
-    previous: Sequence[dict[str, Any]] | None,
-    previous_run: str | None,
-) -> dict[str, list[dict[str, Any]]] | None:
-    """The drift since the tenant's previous completed run, classified exactly as `hdsctl run`
-    prints it (controlplane.drift), with links to this report's findings."""
-    if previous is None:
-        return None
-    drift = compare_tenant(tenant, findings, previous, previous_run)
+    lang: str,
+    min_severity: str | None,
+) -> dict[str, list[dict[str, Any]]]:
+    """The drift of this run against the last observed state of each finding, classified by the
+    very function `hdsctl run` prints (controlplane.drift.tenant_drift): an error run in between
+    neither hides nor fixes a failure. Links point to this report's findings."""
+    drift = tenant_drift(store, run_id, tenant)
     anchors = {(f["control"], f["target"], f["resource"]): f["anchor"] for f in findings}
-    titles = {f["control"]: f["title"] for f in (*previous, *findings)}
-    severities = {f["control"]: f["severity"] for f in (*previous, *findings)}
-    return {
-        category: [
-            {
-                "control": item.control,
-                "title": titles.get(item.control, item.control),
-                "severity": severities.get(item.control),
-                "target": item.target,
-                "resource": item.resource,
-                "status_before": item.previous_status,
-                "status_now": item.status,
-                "anchor": anchors.get((item.control, item.target, item.resource)),
-            }
-            for item in getattr(drift, category)
-        ]
-        for category in TREND_CATEGORIES
-    }
+
+    def described(control_id: str) -> tuple[str, str | None]:
+        control = catalog.controls.get(control_id)
+        return (control.title.get(lang), str(control.severity)) if control else (control_id, None)
+
+    trend: dict[str, list[dict[str, Any]]] = {}
+    for category in TREND_CATEGORIES:
+        rows = []
+        for item in getattr(drift, category):
+            title, severity = described(item.control)
+            if not at_least(severity, min_severity):
+                continue
+            rows.append(
+                {
+                    "control": item.control,
+                    "title": title,
+                    "severity": severity,
+                    "target": item.target,
+                    "resource": item.resource,
+                    "status_before": item.previous_status,
+                    "status_now": item.status,
+                    "anchor": anchors.get((item.control, item.target, item.resource)),
+                }
+            )
+        trend[category] = rows
+    return trend
 
 
 def _integrity(store: EvidenceStore, tenant: str, run_id: str) -> dict[str, Any]:
@@ -215,15 +225,6 @@ def build_report(
     every = [_finding(r, catalog, lang) for r in store.results(run.run_id, tenant)]
     findings = [f for f in every if at_least(f["severity"], min_severity)]
     prev_run = store.previous_run(tenant, run.run_id)
-    previous = (
-        [
-            f
-            for r in store.results(prev_run.run_id, tenant)
-            if at_least((f := _finding(r, catalog, lang))["severity"], min_severity)
-        ]
-        if prev_run
-        else None
-    )
     contracted = set(info.activities) if info else None
     iso_table = _iso_table(every, catalog, contracted, lang)
     if min_severity is not None:
@@ -253,6 +254,6 @@ def build_report(
         "activities": _activities(findings, catalog, contracted, lang),
         "iso27001": iso_table,
         "findings": findings,
-        "trend": _trend(tenant, findings, previous, prev_run.run_id if prev_run else None),
+        "trend": _trend(store, catalog, tenant, run.run_id, findings, lang, min_severity) if prev_run else None,
         "integrity": _integrity(store, tenant, run.run_id),
     }
