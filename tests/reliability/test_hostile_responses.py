@@ -10,14 +10,17 @@ read whole (several GB of memory)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+import yaml
 
 from tests.reliability.harness import HDSCTL
 from tests.reliability.hostile_server import HostileServer
@@ -197,3 +200,67 @@ def test_memory_guard_is_on_by_default():
     assert RuntimeSettings().max_rss_mb == 2048
     assert RuntimeSettings().max_response_mb == 64
     assert RuntimeSettings(max_rss_mb=None).max_rss_mb is None  # an operator may still turn it off
+
+
+ECHO_TOKEN = "eyJhbGciOiJSUzI1NiJ9.hostile/echo+token=0123456789"
+"""A bearer token with the characters URL-encoding changes (/, +, =)."""
+
+
+def test_a_token_echoed_back_encoded_is_redacted_and_spans_carry_no_message(tmp_path, registry):
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from controlplane.runner import execute, prepare
+    from controlplane.store import EvidenceStore
+    from controlplane.telemetry import Telemetry
+
+    authorization = f"Bearer {ECHO_TOKEN}"
+    echoed = (base64.b64encode(authorization.encode()).decode(), quote(authorization, safe=""))
+    status = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 403}
+    status["message"] = "forbidden: credentials {auth} (url: {auth_url}) cannot list"
+    kc = tmp_path / "kc.yaml"
+    with HostileServer("echo", status=403, body=json.dumps(status).encode()) as k8s:
+        doc = yaml.safe_load(kubeconfig(kc, k8s.url).read_text())
+        doc["users"][0]["user"]["token"] = ECHO_TOKEN
+        kc.write_text(yaml.safe_dump(doc))
+        config = write_fleet(
+            tmp_path / "hds.yaml", [tenant("clinique", [3, 4, 5, 6], {"kubernetes": [kube_target(kc)]})]
+        )
+        exporter = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        store = EvidenceStore.open(str(tmp_path / "ev.sqlite"))
+        try:
+            prepared = prepare(config, control_ids=["K8S-01", "K8S-05"], registry=registry)
+            outcome = execute(prepared, store, telemetry=Telemetry(provider))
+            results = list(store.results(outcome.run_id))
+        finally:
+            store.close()
+        assert k8s.requests >= 1
+    stored = json.dumps(results)
+    assert any(r["status"] == "error" and "[redacted]" in r["message"] for r in results), stored
+    for form in (ECHO_TOKEN, *echoed):
+        assert form not in stored
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("ev.sqlite*"))
+    for form in (ECHO_TOKEN, *echoed):
+        assert form.encode() not in raw
+    spans = exporter.get_finished_spans()
+    assert any(s.attributes.get("error.type") for s in spans)
+    for span in spans:
+        assert not span.status.description, (span.name, span.status.description)
+        assert not span.events
+        for value in span.attributes.values():
+            assert "forbidden" not in str(value) and "[redacted]" not in str(value)
+
+
+@pytest.mark.parametrize("mode", ["drip", "huge"])
+def test_webhook_replies_are_read_bounded_and_the_warning_shows_no_path(mode):
+    from controlplane.notify import post_json
+
+    with HostileServer(mode, size=GIB if mode == "huge" else 100_000, chunked=True) as hook:
+        url = f"http://127.0.0.1:{hook.port}/services/T000/B000/XXXXsecretXXXX?token=t0k3n"
+        warning = post_json(url, {"text": "x"}, 2.0)  # bounded by its timeout, reply or not
+        sent = hook.sent
+    assert warning is None or warning == f"notification to http://127.0.0.1:{hook.port} failed: no answer within 2s"
+    assert sent < 256 * 1024 * 1024
