@@ -5,7 +5,9 @@ Modes:
   (a per-read timeout never fires: every read gets its byte in time);
 - `huge`: a `status` answer whose body is `size` bytes, generated lazily as it is sent (the
   client's memory is what is measured, not the test's), with a Content-Length or, with
-  `chunked=True`, in chunked encoding so the client cannot know the size in advance;
+  `chunked=True`, in chunked encoding so the client cannot know the size in advance; with
+  `gzip=True` the body is sent gzip-compressed (chunked): a few MB on the wire, `size` once
+  decompressed (a decompression bomb);
 - `echo`: a `status` answer whose body is `body`, with every `{auth}` replaced by the request's
   Authorization header value base64-encoded and `{auth_url}` by it URL-encoded (an endpoint
   that echoes the caller's credentials back, encoded).
@@ -21,6 +23,7 @@ import base64
 import socket
 import threading
 import time
+import zlib
 from types import TracebackType
 from urllib.parse import quote
 
@@ -39,6 +42,7 @@ class HostileServer:
         content_type: str = "application/json",
         interval: float = 1.0,
         chunked: bool = False,
+        gzip: bool = False,
         max_s: float = 300.0,
     ) -> None:
         self.mode = mode
@@ -48,7 +52,8 @@ class HostileServer:
         self.body = body
         self.content_type = content_type
         self.interval = interval
-        self.chunked = chunked
+        self.chunked = chunked or gzip
+        self.gzip = gzip
         self.max_s = max_s
         self.requests = 0
         self.sent = 0
@@ -152,6 +157,8 @@ class HostileServer:
 
     def _head(self, length: int | None) -> bytes:
         framing = "Transfer-Encoding: chunked" if length is None else f"Content-Length: {length}"
+        if self.gzip:
+            framing += "\r\nContent-Encoding: gzip"
         return (
             f"HTTP/1.1 {self.status} Hostile\r\nContent-Type: {self.content_type}\r\n{framing}\r\n"
             "Connection: keep-alive\r\n\r\n"
@@ -170,13 +177,18 @@ class HostileServer:
             return False
         pieces = [self.prefix] if self.prefix else []
         left = self.size
+        packer = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS) if self.gzip else None
         while left > 0:
             if self._stopped():
                 return False
             piece = CHUNK if left >= len(CHUNK) else CHUNK[:left]
             left -= len(piece)
             pieces.append(piece)
+            if packer is not None:
+                pieces = [packer.compress(b"".join(pieces)) + (packer.flush() if left <= 0 else b"")]
             for p in pieces:
+                if not p:
+                    continue
                 framed = b"%x\r\n%s\r\n" % (len(p), p) if self.chunked else p
                 if not self._send(conn, framed):
                     return False

@@ -151,6 +151,20 @@ def test_huge_answers_are_cut_at_the_size_limit_and_memory_stays_bounded(tmp_pat
     assert max(sent) < 256 * 1024 * 1024  # the client hung up long before the end of the body
 
 
+def test_a_gzip_bomb_from_the_kubernetes_api_is_cut_at_the_size_limit_once_decompressed(tmp_path, hostile_env):
+    runtime = {"workers": 2, "collect_timeout_s": 60, "check_timeout_s": 5, "retries": 0, "max_response_mb": 4}
+    with (
+        HostileServer("huge", size=100, content_type="application/xml") as s3,
+        HostileServer("huge", size=GIB, prefix=b'{"kind":"NamespaceList","items":[],"x":"', gzip=True) as k8s,
+    ):
+        config = fleet(tmp_path, s3.url, k8s.url, runtime)
+        code, stdout, stderr, peak_mb = run_hdsctl(config, tmp_path / "ev.sqlite", hostile_env, timeout=180)
+    assert code == 1, stderr
+    message = results_by_kind(stdout)["kubernetes"]["message"]
+    assert "listing namespaces: the answer is larger than 4 MB (runtime.max_response_mb)" in message, message
+    assert peak_mb < 500, f"peak RSS {peak_mb} MB"  # decompressed whole, 1 GB of text is several GB parsed
+
+
 LAUGHS = "\n".join(
     ["apiVersion: v1", "kind: NamespaceList", "items:", "- apiVersion: v1", "  kind: Namespace", "  metadata:"]
     + ["    name: clinique-prod", "    labels: {}", "    annotations:", '      a0: &a0 ["lol","lol","lol","lol"]']
