@@ -3,6 +3,7 @@
 Modes:
 - `drip`: a 200 with a large Content-Length, then one byte of body every `interval` seconds
   (a per-read timeout never fires: every read gets its byte in time);
+- `drip_headers`: the status line, then endless header lines, one byte every `interval` seconds;
 - `huge`: a `status` answer whose body is `size` bytes, generated lazily as it is sent (the
   client's memory is what is measured, not the test's), with a Content-Length or, with
   `chunked=True`, in chunked encoding so the client cannot know the size in advance; with
@@ -145,7 +146,7 @@ class HostileServer:
                 with self._lock:
                     self.requests += 1
                 conn.settimeout(5)
-                if self.mode == "drip":
+                if self.mode in ("drip", "drip_headers"):
                     self._drip(conn)
                     return
                 if self.mode == "huge":
@@ -165,10 +166,13 @@ class HostileServer:
         ).encode()
 
     def _drip(self, conn: socket.socket) -> None:
-        if not self._send(conn, self._head(self.size)):
+        headers = self.mode == "drip_headers"
+        first = f"HTTP/1.1 {self.status} Hostile\r\nX-Drip: ".encode() if headers else self._head(self.size)
+        if not self._send(conn, first):
             return
-        for _ in range(self.size):
-            if self._stop.wait(self.interval) or self._stopped() or not self._send(conn, b"<"):
+        for n in range(self.size):
+            byte = b"\r\nX-Drip: " if headers and n % 50 == 49 else b"<"
+            if self._stop.wait(self.interval) or self._stopped() or not self._send(conn, byte):
                 return
 
     def _huge(self, conn: socket.socket) -> bool:

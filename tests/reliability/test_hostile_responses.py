@@ -106,6 +106,22 @@ def test_dripping_endpoints_cannot_keep_the_run_alive(tmp_path, hostile_env):
         ), r["message"]
 
 
+def test_endpoints_dripping_their_headers_cannot_keep_the_run_alive(tmp_path, hostile_env):
+    """Headers dripped byte by byte are bounded by the scheduler abandoning the collection at its
+    timeout (no client bounds a status line and headers as a whole); the threads left reading
+    them are daemons, so the process still ends."""
+    runtime = {"workers": 4, "collect_timeout_s": 4, "check_timeout_s": 5, "retries": 0}
+    with HostileServer("drip_headers", size=100_000) as s3, HostileServer("drip_headers", size=100_000) as k8s:
+        config = fleet(tmp_path, s3.url, k8s.url, runtime)
+        code, stdout, stderr, _rss = run_hdsctl(config, tmp_path / "ev.sqlite", hostile_env, timeout=90)
+        assert s3.requests >= 1 and k8s.requests >= 1
+    assert code == 1, stderr
+    got = results_by_kind(stdout)
+    for kind in ("s3", "kubernetes"):
+        assert got[kind]["status"] == "error", got[kind]
+        assert "timed out" in got[kind]["message"] or "not complete within" in got[kind]["message"], got[kind]
+
+
 def test_dripping_s3_answer_is_cut_at_the_collection_deadline_with_the_endpoint_named(tmp_path, hostile_env):
     """The S3 collector enforces its deadline itself while a body drips (botocore's read timeout
     is per read): the aspects report the endpoint and the cut, not a bare scheduler timeout."""
