@@ -294,3 +294,14 @@ def test_webhook_replies_are_read_bounded_and_the_warning_shows_no_path(mode):
         sent = hook.sent
     assert warning is None or warning == f"notification to http://127.0.0.1:{hook.port} failed: no answer within 2s"
     assert sent < 256 * 1024 * 1024
+
+
+def test_the_shipped_fleet_file_guards_memory_below_the_cronjobs_limit():
+    """The guard only helps if it fires before the kernel's OOM killer: below the pod's limit."""
+    infra = Path(__file__).resolve().parents[2] / "infra" / "k8s" / "base"
+    fleet_file = yaml.safe_load((infra / "hds.yaml").read_text())
+    cronjob = yaml.safe_load((infra / "cronjob.yaml").read_text())
+    (container,) = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+    limit = container["resources"]["limits"]["memory"]
+    assert limit.endswith("Mi")
+    assert fleet_file["runtime"]["max_rss_mb"] <= int(limit[:-2]) * 0.85
