@@ -11,8 +11,10 @@ so a dripping or endless body would otherwise hold the collection, and its memor
 
 Outcomes per kind: 403 or 404 → the kind is recorded unavailable (checks needing it report
 `error`, others still judge); 401 → the whole collection fails; 429, 5xx, 410 (expired
-continue token) and connection failures → `TransientError`, retried by the scheduler after
-urllib3's own two quick retries of idempotent GETs.
+continue token) and connection failures → `TransientError`, retried by the scheduler after two
+quick retries of the GET (urllib3's for connection failures, `BoundedPoolManager`'s for 429 and
+5xx); an answer over the size limit → the whole collection fails (not retried: it would be the
+same); an answer cut at the deadline → `TransientError`.
 
 Credentials stay in the client: every credential value of the kubeconfig (tokens, passwords,
 client keys) is registered for redaction before any request, and messages are built from the
