@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -305,3 +306,32 @@ def test_the_shipped_fleet_file_guards_memory_below_the_cronjobs_limit():
     limit = container["resources"]["limits"]["memory"]
     assert limit.endswith("Mi")
     assert fleet_file["runtime"]["max_rss_mb"] <= int(limit[:-2]) * 0.85
+
+
+def test_kubernetes_503_answers_are_retried_without_reading_their_endless_bodies(tmp_path):
+    """urllib3 drains a retried answer's body before retrying: an endless one would hold the
+    listing for ever. The retries close the connection instead; the last answer's body is cut at
+    the deadline."""
+    from controlplane.errors import TransientError
+    from hds_kubernetes.source_api import kubeconfig_identity, list_cluster, open_kubeconfig_client
+    from hds_kubernetes.target import KubernetesTarget
+
+    outcome: list[BaseException] = []
+
+    def listing(target: KubernetesTarget) -> None:
+        try:
+            list_cluster(open_kubeconfig_client(target), kubeconfig_identity(target), 3.0)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    with HostileServer("drip", status=503, size=100_000, interval=0.5) as k8s:
+        target = KubernetesTarget.model_validate(kube_target(kubeconfig(tmp_path / "kc.yaml", k8s.url)))
+        thread = threading.Thread(target=listing, args=(target,), daemon=True)
+        thread.start()
+        thread.join(timeout=60)  # 3 s of budget; the rest is margin for a busy machine
+        assert not thread.is_alive(), "the listing outlived its deadline"
+        requests = k8s.requests
+    (cut,) = outcome
+    assert isinstance(cut, TransientError)
+    assert str(cut) == "listing namespaces: the API server's answer was not complete within the collection timeout"
+    assert requests == 3  # two quick retries, then the answer whose body was cut
