@@ -2,15 +2,20 @@
 
 Why it can never fail the run: it is sent after the evidence is stored, in a daemon thread with
 an overall deadline, and every failure (HTTP error, refused connection, a receiver that hangs)
-becomes a warning, never an exception or another exit code. Webhook URLs often carry a token in
-their query string or user-info, so a URL is only ever shown as scheme://host:port/path.
+becomes a warning, never an exception or another exit code. Webhook URLs carry their secret in
+the user-info, the query string or the path itself (Slack's and Mattermost's
+`/services/T…/B…/<secret>`, `/hooks/<secret>`), so a URL is only ever shown as
+scheme://host:port. The receiver's reply is hostile input like any answer: at most
+`MAX_REPLY_BYTES` of it are read, within the timeout, and nothing of it is shown.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
+import time
 import urllib.request
 from collections.abc import Mapping
 from typing import Any
@@ -18,14 +23,16 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from controlplane import __version__
+from controlplane.bounded_read import ResponseTooLarge, ResponseTooSlow, read_bounded
 from controlplane.drift import DriftReport
 from controlplane.errors import InputError
 
 MAX_TEXT_ITEMS = 10
+MAX_REPLY_BYTES = 64 * 1024
 
 
 def public_url(url: str) -> str:
-    """The URL without user-info, query or fragment: safe in a warning or a log."""
+    """Scheme, host and port only: safe in a warning or a log (the path may be the secret)."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -35,7 +42,7 @@ def public_url(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     netloc = f"{host}:{port}" if port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return urlunsplit((parts.scheme, netloc, "", "", ""))
 
 
 def check_url(url: str, option: str = "--notify") -> None:
@@ -134,10 +141,14 @@ def _post(url: str, body: bytes, timeout_s: float) -> str | None:
         headers=headers,
         method="POST",
     )
+    deadline = time.monotonic() + timeout_s
     try:
         with urllib.request.build_opener(_NoRedirect).open(request, timeout=timeout_s) as response:
-            response.read(65536)
             status = response.status
+            # Read (a bounded part of) the reply so the receiver sees a polite client; its content
+            # is not used, and a reply too long or too slow changes nothing once the status is in.
+            with contextlib.suppress(ResponseTooLarge, ResponseTooSlow, OSError):
+                read_bounded(response.read1, MAX_REPLY_BYTES, deadline)
     except HTTPError as exc:
         return f"HTTP {exc.code}"
     except URLError as exc:

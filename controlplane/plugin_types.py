@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from controlplane.bounded_read import DEFAULT_MAX_RESPONSE_MB
 from controlplane.results import Finding
 
 
@@ -34,6 +35,9 @@ class CollectContext:
     target_name: str
     timeout_s: float
     """Per-attempt budget; collectors pass it to their clients' connect/read timeouts."""
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_MB * 1024 * 1024
+    """Largest answer (or dump file) a collector may read whole (`runtime.max_response_mb`); past
+    it the read stops and the collector reports an error (see `controlplane.bounded_read`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,7 +198,12 @@ class Scheduler:
     # -- workers --------------------------------------------------------------------------
     def _collect(self, worker: _Worker, task: _Task) -> tuple[bool, Any]:
         unit = task.unit
-        ctx = CollectContext(unit.tenant.view(), unit.target_name, self.runtime.collect_timeout_s)
+        ctx = CollectContext(
+            unit.tenant.view(),
+            unit.target_name,
+            self.runtime.collect_timeout_s,
+            int(self.runtime.max_response_mb * 1024 * 1024),
+        )
         attempts = self.runtime.retries + 1
         for attempt in range(attempts):
             with worker.lock:

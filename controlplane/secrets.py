@@ -6,10 +6,13 @@ only; the value is wrapped in pydantic's SecretStr so an accidental print shows 
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -63,22 +66,63 @@ class SecretRef(BaseModel):
 
 # Defence in depth: every value resolved through a SecretRef is remembered (in this process
 # only) and scrubbed from messages and evidence before they reach the store, a report or a log,
-# even if a client library echoes it in an exception.
+# even if a client library echoes it in an exception — or an endpoint echoes it back encoded
+# (an `Authorization: Bearer …` header returned base64-encoded in an error, a token URL-encoded
+# in a redirect or a query string): those encoded forms are remembered with the value.
 _resolved: set[str] = set()
+_ordered: tuple[str, ...] = ()
 _lock = threading.Lock()
 MASK = "[redacted]"
+MIN_ENCODED = 8
+"""Shorter base64 fragments are not remembered: they could match unrelated base64 text."""
+_URLSAFE = str.maketrans("+/", "-_")
+
+
+def _base64_fragments(raw: bytes) -> set[str]:
+    """What the base64 encoding of any text containing `raw` always contains, at each of the
+    three alignments `raw` can have in it: the characters that depend on `raw`'s bits alone."""
+    out: set[str] = set()
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + raw).decode("ascii")
+        start = -(-8 * shift // 6)  # first character after the prefix's bits
+        end = 8 * (shift + len(raw)) // 6  # last character made of `raw`'s bits only
+        fragment = encoded[start:end]
+        out.update((fragment, fragment.translate(_URLSAFE)))
+    return out
+
+
+def _percent_forms(value: str) -> set[str]:
+    out: set[str] = set()
+    for quoted in (quote(value, safe=""), quote(value), quote_plus(value)):
+        out.update((quoted, re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted)))
+    return out
+
+
+def encoded_forms(value: str) -> set[str]:
+    """The value as an endpoint may echo it: base64 (standard and URL-safe, at any alignment
+    inside a longer encoded text) and URL-encoded (either case of escapes)."""
+    forms = {f for f in _base64_fragments(value.encode()) if len(f) >= MIN_ENCODED}
+    forms |= _percent_forms(value)
+    forms.discard(value)
+    return forms
 
 
 def remember(value: str) -> None:
     if len(value) >= 4:
+        forms = encoded_forms(value)
+        global _ordered
         with _lock:
+            size = len(_resolved)
             _resolved.add(value)
+            _resolved.update(forms)
+            if len(_resolved) != size:  # longest first: a form is masked whole, never in part
+                _ordered = tuple(sorted(_resolved, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
     if not _resolved or not text:
         return text
-    for value in _resolved:
+    for value in _ordered:
         if value in text:
             text = text.replace(value, MASK)
     return text

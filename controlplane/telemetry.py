@@ -8,8 +8,10 @@ open, and when telemetry is off the scheduler holds ``None``: no span, no attrib
 
 Span tree: ``hds.run`` → ``hds.tenant`` → ``hds.collect`` (one per target) and ``hds.check`` (one
 per control evaluated on a target). Attributes carry ids, names and statuses only: never a
-message from a plugin unless it went through :func:`controlplane.secrets.redact`, never a host,
-URL or credential.
+message from a plugin (even redacted: an endpoint's answer quoted in it is hostile text), never a
+host, URL or credential. An error span has the ERROR status without a description and an
+``error.type`` attribute from a fixed vocabulary (``timeout``, ``memory_limit``,
+``collection_failed``, ``check_failed``); the message itself is in the store.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from typing import TYPE_CHECKING, Any
 
 from controlplane import __version__
 from controlplane.results import CheckResult, Status
-from controlplane.secrets import redact
 
 if TYPE_CHECKING:
     from controlplane.planning import Plan, WorkUnit
@@ -33,7 +34,17 @@ DEFAULT_SERVICE_NAME = "hdsctl"
 # Worst first: the status a check span reports when one evaluation yields several findings.
 _SEVERITY = {Status.error: 3, Status.failed: 2, Status.passed: 1, Status.not_applicable: 0}
 _EVALUATED = (Status.passed, Status.failed, Status.error)
-_MAX_DESCRIPTION = 200
+_ERROR_TYPES = (
+    ("collection timed out", "timeout"),
+    ("check timed out", "timeout"),
+    ("memory limit exceeded", "memory_limit"),
+    ("collection failed", "collection_failed"),
+)
+
+
+def error_type(message: str) -> str:
+    """The class of an error result, from the core's own fixed wording (never the message)."""
+    return next((kind for prefix, kind in _ERROR_TYPES if message.startswith(prefix)), "check_failed")
 
 
 def _stderr_warning(text: str) -> None:
@@ -173,7 +184,7 @@ class RunObserver:
         from opentelemetry.trace import Status as SpanStatus
         from opentelemetry.trace import StatusCode
 
-        self._error_status = lambda text: SpanStatus(StatusCode.ERROR, redact(text)[:_MAX_DESCRIPTION])
+        self._error_status = SpanStatus(StatusCode.ERROR)
         self._tracer = telemetry.tracer
         self._metrics = telemetry.metrics
         self._offset_ns = time.time_ns() - time.monotonic_ns()
@@ -231,7 +242,7 @@ class RunObserver:
             },
         )
         if outcome != "ok":
-            span.set_status(self._error_status(reason))
+            span.set_status(self._error_status)
         span.end(end_time=self._ns(ended))
 
     def checked(self, results: Sequence[CheckResult], started: float, ended: float, executed: bool = True) -> None:
@@ -272,7 +283,8 @@ class RunObserver:
             },
         )
         if status is Status.error:
-            span.set_status(self._error_status(next(r.message for r in results if r.status is Status.error)))
+            span.set_attribute("error.type", error_type(next(r.message for r in results if r.status is Status.error)))
+            span.set_status(self._error_status)
         span.end(end_time=self._ns(ended))
 
     def unit_done(self, unit: WorkUnit) -> None:
@@ -301,7 +313,7 @@ class RunObserver:
         for st in Status:
             self._run_span.set_attribute(f"hds.results.{st}", self._counts[st])
         if status != "completed":
-            self._run_span.set_status(self._error_status(f"run {status}"))
+            self._run_span.set_status(self._error_status)
         self._run_span.end()
 
 

@@ -66,13 +66,15 @@ class _EventBuilder:
         node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
         return self.loader.yaml_constructors[tag](self.loader, node)
 
-    def build(self) -> Any:
-        """The single document's data (None for an empty stream)."""
+    def build(self, many: bool = False) -> Any:
+        """The single document's data (None for an empty stream); with `many`, the list of
+        every document's data."""
         get = self.loader.get_event
         stack: list[list[Any] | dict[Any, Any]] = []
         keys: list[Any] = []  # per open mapping: the pending key, or _NO_KEY
         root: Any = None
         documents = 0
+        found: list[Any] = []
         while True:
             event = get()
             kind = type(event)
@@ -94,11 +96,15 @@ class _EventBuilder:
                 _refuse("YAML aliases (*name) are not allowed", event)
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
-                if documents > 1:
+                if documents > 1 and not many:
                     _refuse("expected a single document in the stream, found another one", event)
                 continue
+            elif kind is yaml.DocumentEndEvent and many:
+                found.append(root)
+                root = None
+                continue
             elif kind is yaml.StreamEndEvent:
-                return root
+                return found if many else root
             else:  # stream start, document end
                 continue
             if not stack:
@@ -152,6 +158,12 @@ def parse_yaml(text: str, display: str, trusted: bool = False) -> Any:
         raise InputError.single(display, where, f"invalid YAML: {reason}") from None
     except yaml.YAMLError as exc:  # e.g. a control character: the library's message spans lines
         raise InputError.single(display, "", f"invalid YAML: {' '.join(str(exc).split())}") from None
+
+
+def safe_documents(text: str) -> list[Any]:
+    """Every document of a YAML stream, refusing aliases, deep nesting and custom tags as
+    `parse_yaml` does; raises `yaml.YAMLError` (with its mark) for the caller to word."""
+    return _EventBuilder(text).build(many=True)  # type: ignore[no-any-return]
 
 
 def load_yaml(path: Path, display: str | None = None) -> Any:

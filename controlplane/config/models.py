@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from controlplane.bounded_read import DEFAULT_MAX_RESPONSE_MB
+
 TENANT_ID = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 """A DNS label: safe as a file name, a Kubernetes label value and a URL path segment."""
 
@@ -45,11 +47,18 @@ class RuntimeSettings(_Strict):
     retries: int = Field(default=2, ge=0, le=10)
     retry_backoff_s: float = Field(default=0.5, ge=0, le=60)
     max_rss_mb: int | None = Field(
-        default=None,
+        default=2048,
         ge=64,
         le=1024 * 1024,
         description="Memory guard: past this resident memory (MB), the check or collection under which it grew "
-        "most is abandoned as an error 'memory limit exceeded'. Off by default (Linux only)",
+        "most is abandoned as an error 'memory limit exceeded'. Default 2048; null turns it off (Linux only)",
+    )
+    max_response_mb: float = Field(
+        default=DEFAULT_MAX_RESPONSE_MB,
+        gt=0,
+        le=64 * 1024,
+        description="Largest answer a plugin reads from an endpoint (an S3 or Kubernetes API response), and "
+        "largest Kubernetes dump file; past it the read stops and the target's checks report an error",
     )
 
 

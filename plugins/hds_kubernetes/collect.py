@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from controlplane.bounded_read import DEFAULT_MAX_RESPONSE_MB, max_response_bytes
 from controlplane.plugin_types import CollectContext
 from hds_kubernetes import source_api, source_dump
 from hds_kubernetes.cache import SnapshotCache
@@ -27,21 +28,29 @@ def cluster_identity(target: KubernetesTarget) -> ClusterIdentity:
     return source_api.in_cluster_identity()
 
 
-def read_cluster(target: KubernetesTarget, identity: ClusterIdentity, timeout_s: float) -> ClusterSnapshot:
-    """List the cluster now, from the API or from the dump (no cache)."""
+def read_cluster(
+    target: KubernetesTarget,
+    identity: ClusterIdentity,
+    timeout_s: float,
+    max_bytes: int = max_response_bytes(DEFAULT_MAX_RESPONSE_MB),
+) -> ClusterSnapshot:
+    """List the cluster now, from the API or from the dump (no cache); no answer or dump file
+    larger than `max_bytes` is read."""
     if target.source == "dump":
-        return source_dump.read_dump(Path(identity.location), identity)
+        return source_dump.read_dump(Path(identity.location), identity, max_bytes)
     client = (
         source_api.open_kubeconfig_client(target)
         if target.source == "kubeconfig"
         else source_api.open_in_cluster_client()
     )
-    return source_api.list_cluster(client, identity, timeout_s)
+    return source_api.list_cluster(client, identity, timeout_s, max_bytes)
 
 
 def collect_kubernetes(target: KubernetesTarget, ctx: CollectContext) -> TenantScope:
     identity = cluster_identity(target)
     # Wait a little less than the scheduler's budget for another tenant's listing, so a slow
     # listing becomes a retryable error here rather than an abandoned collection.
-    snapshot = SNAPSHOT_CACHE.get(identity, lambda: read_cluster(target, identity, ctx.timeout_s), ctx.timeout_s * 0.9)
+    snapshot = SNAPSHOT_CACHE.get(
+        identity, lambda: read_cluster(target, identity, ctx.timeout_s, ctx.max_response_bytes), ctx.timeout_s * 0.9
+    )
     return tenant_scope(snapshot, target)

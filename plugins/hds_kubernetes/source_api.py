@@ -5,10 +5,16 @@ each bounded by what is left of the collection budget. Responses are read raw
 (`_preload_content=False`) and parsed into the typed snapshot page by page, the same path the
 dump source takes, instead of through the client's slow model deserialisation.
 
+Every answer is read in chunks, at most `runtime.max_response_mb` (decompressed) and whole before
+the collection's deadline (`BoundedPoolManager`): the client's read timeout is per socket read,
+so a dripping or endless body would otherwise hold the collection, and its memory, for ever.
+
 Outcomes per kind: 403 or 404 → the kind is recorded unavailable (checks needing it report
 `error`, others still judge); 401 → the whole collection fails; 429, 5xx, 410 (expired
-continue token) and connection failures → `TransientError`, retried by the scheduler after
-urllib3's own two quick retries of idempotent GETs.
+continue token) and connection failures → `TransientError`, retried by the scheduler after two
+quick retries of the GET (urllib3's for connection failures, `BoundedPoolManager`'s for 429 and
+5xx); an answer over the size limit → the whole collection fails (not retried: it would be the
+same); an answer cut at the deadline → `TransientError`.
 
 Credentials stay in the client: every credential value of the kubeconfig (tokens, passwords,
 client keys) is registered for redaction before any request, and messages are built from the
@@ -28,6 +34,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from controlplane.bounded_read import (
+    DEFAULT_MAX_RESPONSE_MB,
+    ResponseTooLarge,
+    ResponseTooSlow,
+    max_response_bytes,
+    read_bounded,
+)
 from controlplane.errors import TransientError
 from controlplane.secrets import SecretRef, SecretResolutionError, remember
 from hds_kubernetes.kinds import KINDS, ResourceKind
@@ -39,6 +52,9 @@ if TYPE_CHECKING:
     from kubernetes.client import ApiClient, Configuration
 
 PAGE_SIZE = 500
+STATUS_RETRIES = 2
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_BACKOFF_S = 0.2
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 CONNECT_TIMEOUT_S = 10.0
 SECRET_KEYS = frozenset(
@@ -137,13 +153,14 @@ def _configuration() -> Configuration:
     from urllib3.util.retry import Retry
 
     cfg = Configuration()
-    # Two quick retries of idempotent GETs on connection errors, 429 and 5xx; the scheduler
-    # retries the whole collection after that. Retry-After is not obeyed: it could outlast
-    # the collection budget.
+    # Two quick retries of idempotent GETs on connection errors here; 429 and 5xx answers are
+    # retried by `BoundedPoolManager` (urllib3 would read their whole body first); the scheduler
+    # retries the whole collection after that. Retry-After is not obeyed: it could outlast the
+    # collection budget.
     cfg.retries = Retry(
-        total=2,
-        backoff_factor=0.2,
-        status_forcelist=(429, 500, 502, 503, 504),
+        total=STATUS_RETRIES,
+        backoff_factor=RETRY_BACKOFF_S,
+        status_forcelist=(),
         allowed_methods=frozenset({"GET"}),
         raise_on_status=False,
         respect_retry_after_header=False,
@@ -198,6 +215,65 @@ def _remember_header(cfg: Configuration) -> None:
             remember(value.split(" ", 1)[-1])
 
 
+# -- bounded answers ---------------------------------------------------------------------------
+
+
+class BoundedPoolManager:
+    """Stands in for the client's urllib3 pool manager (`ApiClient.rest_client.pool_manager`, the
+    one place every request of the official client goes through): answers come back already read,
+    within `max_bytes` and before `deadline`, so both the listing and the client's own error path
+    (`ApiException` reads `.data`) are bounded. 429 and 5xx answers are retried here, twice,
+    without reading their bodies."""
+
+    def __init__(self, inner: Any, max_bytes: int, deadline: float) -> None:
+        self._inner = inner
+        self.max_bytes = max_bytes
+        self.deadline = deadline
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        from urllib3 import HTTPResponse
+
+        kwargs["preload_content"] = False
+        for attempt in range(STATUS_RETRIES + 1):
+            started = time.monotonic()
+            if started >= self.deadline:
+                raise ResponseTooSlow(0.0)
+            response = self._inner.request(method, url, *args, **kwargs)
+            if response.status in RETRY_STATUSES and attempt < STATUS_RETRIES:
+                response.close()  # its body is never read: a hostile one may be endless
+                time.sleep(min(RETRY_BACKOFF_S * 2**attempt, max(0.0, self.deadline - time.monotonic())))
+                continue
+            break
+        sock = getattr(getattr(response, "connection", None), "sock", None)
+        ceiling = sock.gettimeout() if sock is not None else None
+
+        def lower_timeout(left: float) -> None:
+            if sock is not None:
+                sock.settimeout(left if ceiling is None else min(ceiling, left))
+
+        try:
+            length = response.headers.get("content-length")
+            declared = int(length) if length and "content-encoding" not in response.headers else None
+        except ValueError:
+            declared = None
+        try:
+            body = read_bounded(response.read1, self.max_bytes, self.deadline, declared, lower_timeout, started)
+        except BaseException:
+            response.close()
+            if time.monotonic() >= self.deadline - 0.05:
+                raise ResponseTooSlow(self.deadline - started) from None
+            raise
+        if sock is not None:
+            sock.settimeout(ceiling)
+        response.release_conn()
+        return HTTPResponse(
+            body=body, headers=response.headers, status=response.status, reason=response.reason, preload_content=False
+        )
+
+
 # -- listing -----------------------------------------------------------------------------------
 
 
@@ -233,6 +309,12 @@ def _list_kind(client: ApiClient, kind: ResourceKind, builder: SnapshotBuilder, 
         except ApiException as exc:
             _on_api_error(exc, kind, builder)
             return
+        except ResponseTooLarge as exc:
+            raise ClusterAccessError(f"listing {kind.label}: {exc}") from None
+        except ResponseTooSlow:
+            raise TransientError(
+                f"listing {kind.label}: the API server's answer was not complete within the collection timeout"
+            ) from None
         except (HTTPError, OSError) as exc:
             cause = getattr(exc, "reason", None) or exc
             if isinstance(cause, ssl.SSLError | SSLError):
@@ -270,10 +352,18 @@ def _on_api_error(exc: Any, kind: ResourceKind, builder: SnapshotBuilder) -> Non
         raise ClusterAccessError(f"listing {kind.label}: {status} {message}")
 
 
-def list_cluster(client: ApiClient, identity: ClusterIdentity, timeout_s: float) -> ClusterSnapshot:
-    """List every kind the checks read; the client is closed afterwards."""
+def list_cluster(
+    client: ApiClient,
+    identity: ClusterIdentity,
+    timeout_s: float,
+    max_bytes: int = max_response_bytes(DEFAULT_MAX_RESPONSE_MB),
+) -> ClusterSnapshot:
+    """List every kind the checks read, each answer at most `max_bytes`; the client is closed
+    afterwards."""
     builder = SnapshotBuilder(identity)
     deadline = time.monotonic() + timeout_s
+    rest = client.rest_client
+    rest.pool_manager = BoundedPoolManager(rest.pool_manager, max_bytes, deadline)
     try:
         for kind in KINDS:
             _list_kind(client, kind, builder, deadline)

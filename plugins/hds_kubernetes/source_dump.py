@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from controlplane.bounded_read import DEFAULT_MAX_RESPONSE_MB, describe_size, max_response_bytes
+from controlplane.yamlfile import safe_documents
 from hds_kubernetes.kinds import KINDS, SHORT_LIST, ResourceKind, kind_of, kinds_for_file
 from hds_kubernetes.manifests import as_list
 from hds_kubernetes.parse import ObjectError
@@ -45,8 +47,15 @@ def dump_identity(target: KubernetesTarget) -> ClusterIdentity:
     return ClusterIdentity("dump", str(Path(target.dump_dir or "").expanduser().resolve()))
 
 
-def _documents(path: Path) -> list[Any]:
+def _documents(path: Path, max_bytes: int) -> list[Any]:
+    """The file's documents. A dump is hostile input: larger than `max_bytes`, aliases (a 2 KB
+    "billion laughs" expands to gigabytes), custom tags and deep nesting are refused."""
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DumpError(
+                f"{path}: {size} bytes, larger than the {describe_size(max_bytes)} allowed (runtime.max_response_mb)"
+            )
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DumpError(f"{path}: cannot read: {exc.strerror}") from None
@@ -57,12 +66,16 @@ def _documents(path: Path) -> list[Any]:
             return [json.loads(text)]
         except json.JSONDecodeError as exc:
             raise DumpError(f"{path}: line {exc.lineno}: invalid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise DumpError(f"{path}: invalid JSON (nested too deeply)") from None
     try:
-        return [d for d in yaml.safe_load_all(text) if d is not None]
+        return [d for d in safe_documents(text) if d is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise DumpError(f"{path}: {where}invalid YAML") from None
+        problem = getattr(exc, "problem", None)
+        reason = f" ({problem})" if isinstance(problem, str) and problem.isprintable() else ""
+        raise DumpError(f"{path}: {where}invalid YAML{reason}") from None
 
 
 def _objects(doc: Any) -> Iterator[tuple[ResourceKind | None, Mapping[str, Any]]]:
@@ -82,7 +95,9 @@ def _objects(doc: Any) -> Iterator[tuple[ResourceKind | None, Mapping[str, Any]]
         yield kind_of(str(doc.get("apiVersion") or ""), list_kind), doc
 
 
-def read_dump(directory: Path, identity: ClusterIdentity) -> ClusterSnapshot:
+def read_dump(
+    directory: Path, identity: ClusterIdentity, max_bytes: int = max_response_bytes(DEFAULT_MAX_RESPONSE_MB)
+) -> ClusterSnapshot:
     if not directory.is_dir():
         raise DumpError(f"dump_dir {directory}: not a directory")
     files = sorted(p for p in directory.rglob("*") if p.suffix in SUFFIXES and p.is_file())
@@ -93,7 +108,7 @@ def read_dump(directory: Path, identity: ClusterIdentity) -> ClusterSnapshot:
         for named in kinds_for_file(path.stem):
             builder.mark_listed(named)
         try:
-            for doc in _documents(path):
+            for doc in _documents(path, max_bytes):
                 for kind, obj in _objects(doc):
                     if kind is not None:
                         builder.add(kind, obj)

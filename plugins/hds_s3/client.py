@@ -158,11 +158,15 @@ def _web_identity_session(target: S3Target, config: Config) -> boto3.Session:
     creds = target.credentials
     assert creds is not None and creds.web_identity_token is not None and creds.role_arn is not None
     token = creds.web_identity_token.resolve().get_secret_value()
-    sts = _new_session(region_name=target.region).client(
-        "sts",
-        endpoint_url=target.endpoint_for("sts"),
-        verify=target.ca_bundle or True,
-        config=config.merge(Config(signature_version=UNSIGNED)),
+    from hds_s3.limits import bound_client
+
+    sts = bound_client(
+        _new_session(region_name=target.region).client(
+            "sts",
+            endpoint_url=target.endpoint_for("sts"),
+            verify=target.ca_bundle or True,
+            config=config.merge(Config(signature_version=UNSIGNED)),
+        )
     )
     try:
         answer = sts.assume_role_with_web_identity(
@@ -222,6 +226,8 @@ class TargetClients:
             return client
 
     def _new_client(self, service: str, region: str, endpoint: str | None) -> Any:
+        from hds_s3.limits import bound_client
+
         client = self._session.client(
             service,
             region_name=region,
@@ -232,7 +238,7 @@ class TargetClients:
         )
         if service == "s3control" and endpoint is not None:
             client.meta.events.register("before-sign.s3-control", keep_custom_host(endpoint))
-        return client
+        return bound_client(client)
 
 
 def _reason(code: str, message: str, status: int | None) -> str:
@@ -271,6 +277,12 @@ def classify(exc: Exception, missing_codes: frozenset[str] = frozenset()) -> Asp
             attempts = int(meta.get("RetryAttempts", 0)) + 1
             return Aspect.error(f"{reason}, after {attempts} attempt{'s' if attempts > 1 else ''}", transient=True)
         return Aspect.error(reason)
+    from hds_s3.limits import AnswerTooLarge, AnswerTooSlow, BudgetSpent
+
+    if isinstance(exc, AnswerTooLarge):
+        return Aspect.error(str(exc))
+    if isinstance(exc, (AnswerTooSlow, BudgetSpent)):
+        return Aspect.error(str(exc), transient=True)
     if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)):
         return Aspect.error(f"endpoint unreachable: {exc}", transient=True)
     if isinstance(exc, NoCredentialsError):

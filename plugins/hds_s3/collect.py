@@ -1,6 +1,7 @@
 """Collect one S3 target per run: every configuration aspect read once per bucket, shared by
-every control. Buckets are read concurrently by a small thread pool sharing one session's
-clients; the account-level reads run alongside.
+every control. Buckets are read concurrently by a small pool of daemon threads sharing one session's
+clients; the account-level reads run alongside. Every request is bounded in time (the
+collection's deadline) and every answer in size (`runtime.max_response_mb`), see `limits`.
 
 Order: tenant buckets (listed, or discovered by prefix) → the buckets they point to (log
 targets, replica destinations) and the KMS keys their encryption names → done. Failures are
@@ -13,21 +14,31 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
+from controlplane.daemon_pool import DaemonPool
 from controlplane.errors import TransientError
 from controlplane.plugin_types import CollectContext
 from hds_s3.client import WORKERS, TargetClients, fetch
 from hds_s3.collect_account import read_account, read_key
 from hds_s3.collect_bucket import read_bucket
+from hds_s3.limits import collection_budget
 from hds_s3.providers import allowed_regions, unsupported_apis, unsupported_reason
 from hds_s3.snapshot import NOT_COLLECTED, Aspect, AspectState, BucketSnapshot, S3Snapshot
 from hds_s3.target import BucketSpec, S3Target
 
+DEADLINE_SHARE = 0.9
+"""Requests stop at this share of the collection budget: the collector then reports what it read
+and why the rest is missing, before the scheduler would abandon it with nothing."""
+
 
 def collect_s3(target: S3Target, ctx: CollectContext) -> S3Snapshot:
+    with collection_budget(ctx.timeout_s * DEADLINE_SHARE, ctx.max_response_bytes):
+        return _collect(target, ctx)
+
+
+def _collect(target: S3Target, ctx: CollectContext) -> S3Snapshot:
     collected_at = datetime.now(UTC)
     unsupported = {api: unsupported_reason(target, api) for api in sorted(unsupported_apis(target))}
     clients = TargetClients(target, ctx.timeout_s)
@@ -41,7 +52,8 @@ def collect_s3(target: S3Target, ctx: CollectContext) -> S3Snapshot:
         aspects = read_bucket(s3, name, target.provider, target.region, unsupported, wanted)
         return BucketSnapshot(name, (), False, **aspects)
 
-    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix=f"hds-s3-{target.name}") as pool:
+    # Daemon threads, never joined: a worker stuck on an endpoint cannot keep the process alive.
+    with DaemonPool(WORKERS, name=f"hds-s3-{target.name}") as pool:
         account_future = pool.submit(read_account, clients, unsupported, ctx.timeout_s / 2)
         listing, specs = _tenant_buckets(s3, target)
         buckets = tuple(pool.map(bucket, specs))

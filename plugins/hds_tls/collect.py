@@ -153,9 +153,13 @@ def collect_tls(target: TlsTarget, ctx: CollectContext) -> TlsSnapshot:
             protocol = tls.version() or "unknown"
             cipher_name, _proto, bits = tls.cipher() or ("unknown", "", 0)
             der = tls.getpeercert(binary_form=True)
+    except ssl.SSLEOFError:  # the server hung up mid-handshake: a connection failure, not a TLS verdict
+        raise TransientError(
+            f"TLS handshake with {target.host}:{target.port} failed: connection closed by the server (EOF)"
+        ) from None
     except ssl.SSLError as exc:
         raise RuntimeError(f"TLS handshake failed: {exc.reason or exc}") from None
-    except (TimeoutError, ConnectionResetError) as exc:
+    except (TimeoutError, ConnectionError) as exc:  # reset, broken pipe, aborted: whichever call saw it
         raise TransientError(f"TLS handshake with {target.host}:{target.port} failed: {exc}") from None
     if not der:
         raise RuntimeError("server presented no certificate")

@@ -31,13 +31,15 @@ def report() -> DriftReport:
     [
         (
             "https://user:pa55@hooks.example.org/services/T0/B0?token=abc#frag",
-            "https://hooks.example.org/services/T0/B0",
+            "https://hooks.example.org",
         ),
-        ("http://127.0.0.1:8080/hook?sig=xyz", "http://127.0.0.1:8080/hook"),
-        ("http://[::1]:9000/h", "http://[::1]:9000/h"),
+        ("https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX", "https://hooks.slack.com"),
+        ("https://chat.example.org/hooks/k3yk3yk3ysecret", "https://chat.example.org"),
+        ("http://127.0.0.1:8080/hook?sig=xyz", "http://127.0.0.1:8080"),
+        ("http://[::1]:9000/h", "http://[::1]:9000"),
     ],
 )
-def test_public_url_drops_credentials_query_and_fragment(url: str, shown: str):
+def test_public_url_shows_scheme_host_and_port_only(url: str, shown: str):
     assert public_url(url) == shown
 
 
@@ -95,7 +97,8 @@ def test_post_json_turns_every_failure_into_a_warning_without_secrets(kind: str)
         for close in closers:
             close()
     assert warning is not None
-    assert warning.startswith(f"notification to http://127.0.0.1:{port}/hook failed: ")
+    assert warning.startswith(f"notification to http://127.0.0.1:{port} failed: ")
+    assert "/hook" not in warning
     assert "hunter22" not in warning and "token" not in warning and "bob" not in warning
     expected = {"http-500": "HTTP 500", "refused": "ConnectionRefusedError", "silent": "0.5s", "redirect": "HTTP 307"}
     assert expected[kind] in warning

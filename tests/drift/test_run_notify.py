@@ -135,7 +135,7 @@ def test_a_failing_webhook_keeps_the_exit_code_and_the_evidence(sweep: Sweep, ki
     (latest, stored), _first = sweep.runs()
     assert latest.run_id == document["run_id"] and latest.status == "completed" and stored == 5
     warning = result.stderr.strip()
-    assert warning.startswith(f"hdsctl: warning: notification to http://127.0.0.1:{port}/hooks/hds failed: ")
+    assert warning.startswith(f"hdsctl: warning: notification to http://127.0.0.1:{port} failed: ")
     assert not any(bit in result.stderr for bit in SECRET_BITS)
 
 

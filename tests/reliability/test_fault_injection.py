@@ -87,11 +87,11 @@ def test_memory_guard_blames_the_allocating_check_not_the_hanging_one(tmp_path, 
     assert got[FLT["ok"]][0] == "pass" and got["REL-01"][0] == "pass"
 
 
-def test_no_memory_guard_unless_configured(tmp_path, rel_registry):
+def test_no_memory_guard_when_turned_off(tmp_path, rel_registry):
     config = write_fleet(
         tmp_path / "hds.yaml",
         [tenant("t1", [5], {"rel": [{"name": "small", "hog_cap_mb": 40}]})],
-        {"workers": 1, "check_timeout_s": 30},
+        {"workers": 1, "check_timeout_s": 30, "max_rss_mb": None},
     )
     store = EvidenceStore.open(str(tmp_path / "ev.sqlite"))
     try:
