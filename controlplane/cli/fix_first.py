@@ -13,10 +13,7 @@ from typing import Any
 
 import click
 
-SEVERITIES = ("low", "medium", "high", "critical")
-WEIGHT = {"low": 1, "medium": 2, "high": 4, "critical": 8}
-"""Each severity weighs twice the one below: a critical control failing on one tenant ranks with a
-high one failing on two."""
+from controlplane.severity import SEVERITIES, at_least, priority
 
 MAX_FIX_FIRST = 10
 MAX_ERROR_GROUPS = 20
@@ -29,14 +26,6 @@ SEVERITY_OPTION = click.option(
     help="List only results of controls of at least this severity (e.g. high: high and critical). "
     "The summary table, the counts and the exit code still cover the whole run.",
 )
-
-
-def at_least(severity: str | None, floor: str | None) -> bool:
-    """Whether a control of `severity` passes the `--severity` floor (unknown severities only
-    pass when there is no floor)."""
-    if floor is None:
-        return True
-    return severity in WEIGHT and WEIGHT[severity] >= WEIGHT[floor]
 
 
 @dataclass
@@ -86,7 +75,7 @@ class FixFirst:
     def ranked(self) -> list[tuple[str, _Failing]]:
         return sorted(
             self.failing.items(),
-            key=lambda kv: (-WEIGHT.get(self.severity(kv[0]), 0) * len(kv[1].tenants), -kv[1].resources, kv[0]),
+            key=lambda kv: (-priority(self.severity(kv[0]), len(kv[1].tenants)), -kv[1].resources, kv[0]),
         )
 
     def as_dict(self) -> dict[str, Any]:

@@ -11,10 +11,10 @@ import click
 
 from controlplane.cli.options import STORE_OPTION
 from controlplane.errors import InputError
+from controlplane.severity import SEVERITIES
 
 FORMATS = ("html", "json", "oscal", "junit", "csv")  # = controlplane.reports.FORMATS, kept import-free
 FLEET_FORMATS = ("html", "csv", "json")
-SEVERITIES = ("low", "medium", "high", "critical")  # = controlplane.reports.severity.SEVERITIES
 MAX_RUNS = 52  # = controlplane.reports.history.MAX_RUNS
 
 

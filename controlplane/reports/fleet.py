@@ -3,7 +3,7 @@ direction"): every tenant at once, from the last N completed runs.
 
 - heat map: tenants x HDS activities, from each tenant's latest run in the window;
 - trend: pass rate and open failures per activity, run by run;
-- top failing controls across the fleet (severity first, then tenants affected);
+- top failing controls across the fleet (severity weight × tenants affected, as `hdsctl run` ranks them);
 - oldest open failures: since when each failure has been continuously observed;
 - attestations and waivers expiring soon: passed in by the caller (`expiring`), "none recorded"
   until the store keeps them.
@@ -26,7 +26,7 @@ from controlplane import __version__
 from controlplane.catalog import Catalog
 from controlplane.reports.history import Observation, recent_runs, tenant_histories
 from controlplane.reports.model import STATUSES, TenantInfo
-from controlplane.reports.severity import SEVERITY_RANK
+from controlplane.severity import SEVERITY_RANK, priority
 from controlplane.store import EvidenceStore
 
 FLEET_FORMAT = "hds-fleet-report/1"
@@ -173,7 +173,11 @@ def build_fleet_report(
     heat = _with_fleet_file(heat, tenants, catalog)
     top = sorted(
         control_tenants,
-        key=lambda c: (-SEVERITY_RANK.get(_severity_of(catalog, c) or "", 0), -control_tenants[c], c),
+        key=lambda c: (
+            -priority(_severity_of(catalog, c), control_tenants[c]),
+            -SEVERITY_RANK.get(_severity_of(catalog, c) or "", 0),
+            c,
+        ),
     )[:TOP_CONTROLS]
     return {
         "format": FLEET_FORMAT,

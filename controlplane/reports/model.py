@@ -17,7 +17,7 @@ from controlplane.catalog import Catalog, ControlKind
 from controlplane.drift import tenant_drift
 from controlplane.errors import InputError
 from controlplane.evidence.verify import verify_tenant
-from controlplane.reports.severity import at_least
+from controlplane.severity import at_least
 from controlplane.store import EvidenceStore
 
 REPORT_FORMAT = "hds-report/1"
