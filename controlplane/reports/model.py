@@ -177,6 +177,7 @@ def _integrity(store: EvidenceStore, tenant: str, run_id: str) -> dict[str, Any]
     check = verify_tenant(store, tenant, run_id)
     seal = next(iter(store.seals(tenant, run_id)), None)
     return {
+        "verdict": check.verdict,  # sealed | unsealed | tampered, as `hdsctl evidence verify` says
         "chain_ok": check.ok,
         "records_checked": check.records,
         "sealed": seal is not None,

@@ -89,6 +89,7 @@ def test_english_text_on_request(swept, report_of, catalog):
 
 def test_integrity_is_reported(swept, alpha):
     assert alpha["integrity"] == {
+        "verdict": "sealed",
         "chain_ok": True,
         "records_checked": 10,
         "sealed": True,
