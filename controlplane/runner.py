@@ -27,7 +27,7 @@ from controlplane.store import EvidenceStore, RunRecord
 from controlplane.store.lease import RunInProgress
 
 if TYPE_CHECKING:
-    from controlplane.telemetry import Telemetry
+    from controlplane.telemetry import RunObserver, Telemetry
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,8 @@ def remaining_plan(plan: Plan, done: set[tuple[str, str, str]]) -> Plan:
         if left:
             units.append(replace(unit, controls=left))
     unrunnable = tuple(u for u in plan.unrunnable if check_key(u.tenant.id, u.planned.control.id, "") not in done)
-    return Plan(tuple(units), unrunnable, plan.tenants)
+    attested = tuple(a for a in plan.attested if check_key(a.tenant.id, a.planned.control.id, "") not in done)
+    return Plan(tuple(units), unrunnable, plan.tenants, attested)
 
 
 def prepare_resume(
@@ -224,6 +225,7 @@ def execute(
     status = "interrupted"
     try:
         stats = scheduler.run(rid, prepared.plan)
+        _judge_attested(prepared.plan, store, rid, scheduler, on_result, observer)
         status = "completed"
     finally:
         if status != "completed":
@@ -235,6 +237,32 @@ def execute(
         if owned is not None:
             owned.shutdown()
     return RunOutcome(rid, stats, status)
+
+
+def _judge_attested(
+    plan: Plan,
+    store: EvidenceStore,
+    run_id: str,
+    scheduler: Scheduler,
+    on_result: Callable[[CheckResult], None] | None,
+    observer: RunObserver | None,
+) -> None:
+    """Attested controls: one result each, from the attestation register (see governance)."""
+    if not plan.attested:
+        return
+    from controlplane.governance.attested import attested_results
+    from controlplane.governance.clock import now
+
+    store.flush()
+    for result in attested_results(store, run_id, plan.attested, now()):
+        store.add(result)
+        scheduler.stats.counts[result.status] += 1
+        if on_result is not None:
+            on_result(result)
+        if observer is not None:
+            moment = time.monotonic()
+            observer.checked([result], moment, moment, executed=False)
+    store.flush()
 
 
 def summarize(results: Iterable[dict[str, object]]) -> dict[str, dict[int, dict[str, int]]]:

@@ -186,3 +186,21 @@ def then_evidence_chained(observed: list[dict[str, Any]], request: pytest.Fixtur
     unproven = [r["resource"] or r["target"] for r in judged if not r["evidence"] or len(r["record_hash"]) != 64]
     assert not unproven, f"preuve absente ou non chaînée pour : {', '.join(unproven)}"
     _record(request, "hds_observed", {r["resource"] or r["target"]: r["evidence"] for r in judged})
+
+
+@then("l'attestation nomme son signataire, sa validité et l'empreinte de chaque document")
+def then_attestation_documented(observed: list[dict[str, Any]], request: pytest.FixtureRequest) -> None:
+    judged = [r for r in observed if r["status"] != "not_applicable"]
+    shown = {}
+    for r in judged:
+        ev = r["evidence"]
+        assert ev.get("attested_by"), f"attestation sans signataire ({ev.get('outcome', r['status'])})"
+        assert ev.get("valid_until"), "attestation sans date d'expiration"
+        docs = ev.get("documents") or []
+        assert docs and all(len(d.get("sha256", "")) == 64 for d in docs), "document sans empreinte SHA-256"
+        shown[r["control"]] = {
+            "signataire": ev["attested_by"],
+            "valide jusqu'au": ev["valid_until"],
+            "documents": {d["name"]: d["sha256"] for d in docs},
+        }
+    _record(request, "hds_observed", shown)

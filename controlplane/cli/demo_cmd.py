@@ -36,6 +36,10 @@ def demo(workdir: Path, fmt: str) -> None:
         if not key_path.exists():
             generate_key(key_path)
         prepared = prepare(config, registry=registry)
+        from controlplane.governance.demo import record_demo_attestations
+
+        if not store.exists():  # a second demo in the same folder keeps the first one's register
+            record_demo_attestations(prepared.catalog, prepared.fleet, str(store), workdir)
         code = execute_and_report(prepared, str(store), fmt, signing_key=load_signing_key(key_path))
     if fmt == "table":
         click.echo(f"Demo fleet file: {config}")

@@ -47,6 +47,11 @@ def _register() -> None:
     cli.add_command(evidence_cmds.evidence)
     cli.add_command(report_cmds.report)
 
+    from controlplane.cli import attest_cmds
+
+    cli.add_command(attest_cmds.attest)
+    cli.add_command(attest_cmds.attestations)
+
 
 _register()
 
