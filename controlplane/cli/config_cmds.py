@@ -27,6 +27,10 @@ def validate(file: Path, fmt: str) -> None:
     registry, catalog = load_environment()
     try:
         fleet = load_fleet(file, registry.target_kinds, catalog)
+        from controlplane.governance.clock import now
+        from controlplane.governance.waivers import load_waivers
+
+        waivers = load_waivers(file, fleet, catalog, now().date())  # waivers.yaml beside FILE, if any
     except InputError as exc:
         if fmt == "json":
             emit_json({"valid": False, "problems": [p.__dict__ for p in exc.problems]})
@@ -36,9 +40,10 @@ def validate(file: Path, fmt: str) -> None:
         raise SystemExit(2) from None
     targets = sum(len(v) for t in fleet.tenants for v in t.targets.values())
     if fmt == "json":
-        emit_json({"valid": True, "tenants": len(fleet.tenants), "targets": targets})
+        emit_json({"valid": True, "tenants": len(fleet.tenants), "targets": targets, "waivers": len(waivers)})
     else:
-        click.echo(f"{file}: valid ({len(fleet.tenants)} tenants, {targets} targets)")
+        waived = f", {len(waivers)} waivers" if waivers else ""
+        click.echo(f"{file}: valid ({len(fleet.tenants)} tenants, {targets} targets{waived})")
 
 
 @config.command("schema")

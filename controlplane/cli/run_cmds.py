@@ -72,6 +72,7 @@ def execute_and_report(
     *,
     resume: tuple[Path, str] | None = None,
     wait_s: float | None = None,
+    strict: bool = False,
 ) -> int:
     """Run (exclusively: see `store.lease`), seal, compare, print, notify. With `resume`
     (config path, run id) the interrupted run is planned again from the store and finished."""
@@ -113,6 +114,9 @@ def execute_and_report(
         location = describe_location(store_location)
         extra = {"drift": drift.as_dict()} if fmt == "json" else None  # a table prints drift its own way
         code = print_run(store, outcome.run_id, fmt, location=location, extra=extra)
+        from controlplane.governance.verdict import governance_verdict
+
+        code = governance_verdict(store, outcome.run_id, code, fmt, strict)
         if fmt == "table":
             print_drift(drift)
         if notify_url:
@@ -164,6 +168,7 @@ def execute_and_report(
     metavar="SECONDS",
     help="With --wait: give up (exit 2) after this long. Default: no limit.",
 )
+@click.option("--strict", is_flag=True, help="Waived failures fail the run too (exit 1), as without waivers.")
 @SIGNING_KEY_OPTION
 @FORMAT_OPTION
 def run(
@@ -180,6 +185,7 @@ def run(
     wait_timeout: float | None,
     signing_key: str | None,
     fmt: str,
+    strict: bool = False,
 ) -> None:
     """Run every applicable control against every tenant's targets and store the evidence.
 
@@ -193,7 +199,10 @@ def run(
     tenants exits 2 naming the run in progress (or waits, with --wait). A run cut short
     (killed, Ctrl-C, SIGTERM) shows as interrupted; finish it with --resume RUN_ID.
 
-    Exit code 0 when everything passes, 1 when something fails or errors, 2 on bad input;
+    Failures covered by a current waiver (waivers.yaml beside the fleet file) keep their
+    status but are counted apart and do not fail the run, unless --strict.
+
+    Exit code 0 when everything passes or is waived, 1 when something fails or errors, 2 on bad input;
     130/143 when interrupted by Ctrl-C/SIGTERM.
     """
     from controlplane.planning import Shard
@@ -222,7 +231,9 @@ def run(
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         resume = (config_path, resume_id) if resume_id is not None else None
-        code = execute_and_report(prepared, store, fmt, notify_url, notify_timeout, key, resume=resume, wait_s=wait_s)
+        code = execute_and_report(
+            prepared, store, fmt, notify_url, notify_timeout, key, resume=resume, wait_s=wait_s, strict=strict
+        )
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

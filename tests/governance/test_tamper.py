@@ -102,3 +102,56 @@ def test_the_offline_verifier_names_an_altered_attestation(sealed, edit):
     result = _verifier(bundle, "--public-key", f"{key}.pub")
     assert result.returncode == 1, result.stdout
     assert f"record run {run_id} seq {victim['seq']}" in result.stdout and "was altered" in result.stdout
+
+
+WAIVER_EDITS = {
+    "status": lambda rec: rec.__setitem__("status", "fail"),
+    "expiry": lambda rec: rec["evidence"]["waiver"].__setitem__("expires", "2099-12-31"),
+    "approver": lambda rec: rec["evidence"]["waiver"].__setitem__("approved_by", "Paul Durand (exploitation)"),
+}
+
+
+@pytest.fixture
+def waived(env: Env) -> tuple[Env, Path, str]:
+    key = env.root / "key"
+    assert env.hdsctl("evidence", "keygen", "-o", str(key)).exit_code == 0
+    out = env.hdsctl(
+        "waive", "-c", str(env.config), "--store", str(env.store), "--tenant", "labo", "--control", "HW-01",
+        "--justification", "Contrat de maintenance en renouvellement.", "--compensating-measure",
+        "Pièces de rechange sur site.", "--requested-by", "Paul", "--approved-by", "Claire",
+        "--expires", "2026-12-31", "--approved-on", "2026-06-01", "--signing-key", str(key), now="2026-06-02",
+    )  # fmt: skip
+    assert out.exit_code == 0, dump(out)
+    conn = open_raw(env.store)
+    run_id = conn.execute("SELECT run_id FROM results WHERE target_kind = 'waiver'").fetchone()[0]
+    conn.close()
+    return env, key, run_id
+
+
+@pytest.mark.parametrize("edit", list(WAIVER_EDITS))
+def test_altered_waivers_are_named_by_both_verifiers(waived, edit):
+    env, key, run_id = waived
+    bundle = env.root / "bundle"
+    assert (
+        env.hdsctl("evidence", "export", "--store", str(env.store), "--tenant", "labo", "-o", str(bundle)).exit_code
+        == 0
+    )
+    conn = open_raw(env.store)
+    row = dict(conn.execute("SELECT * FROM results WHERE run_id = ?", (run_id,)).fetchone())
+    rec = {"status": row["status"], "evidence": json.loads(row["evidence"])}
+    WAIVER_EDITS[edit](rec)
+    conn.execute(
+        "UPDATE results SET status = ?, evidence = ? WHERE id = ?",
+        (rec["status"], json.dumps(rec["evidence"], sort_keys=True, separators=(",", ":")), row["id"]),
+    )
+    conn.close()
+    out = env.hdsctl("evidence", "verify", "--store", str(env.store), "--public-key", f"{key}.pub")
+    assert out.exit_code == 1 and f"run {run_id} seq 0" in out.output and "HW-01 on waiver" in out.output, dump(out)
+
+    records = json.loads((bundle / "records.json").read_text())
+    victim = next(r for r in records if r["run_id"] == run_id)
+    WAIVER_EDITS[edit](victim)
+    (bundle / "records.json").write_text(json.dumps(records))
+    _resum(bundle)
+    result = _verifier(bundle, "--public-key", f"{key}.pub")
+    assert result.returncode == 1 and f"record run {run_id} seq 0" in result.stdout, result.stdout
