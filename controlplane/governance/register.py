@@ -29,3 +29,11 @@ def records(store: EvidenceStore, kind: str, tenants: Iterable[str] | None = Non
         for rec in store.results(run.run_id):
             if wanted is None or rec["tenant"] in wanted:
                 yield rec
+
+
+def latest_sweep(store: EvidenceStore, tenant: str) -> Any | None:
+    """The tenant's latest completed sweep (`hdsctl run`), never a governance run."""
+    for run in store.list_runs(10_000_000, tenant):
+        if run.status == "completed" and not (run.filters or {}).get("kind"):
+            return run
+    return None

@@ -87,15 +87,21 @@ def _activities(
     return rows
 
 
-def _soa_status(statuses: set[str]) -> tuple[str, str]:
-    """(applicable, status) of an Annex A control from the statuses of its findings."""
+def _iso_status(mapped: Sequence[Any], findings: Sequence[dict[str, Any]]) -> str:
+    """An Annex A control is compliant only when every catalog control mapped to it that applies
+    (automated and attested) has a finding and none of them failed (issue 16)."""
+    statuses = {f["status"] for f in findings}
     if "fail" in statuses:
-        return "yes", "non_compliant"
+        return "non_compliant"
     if "error" in statuses:
-        return "yes", "error"
-    if "pass" in statuses:
-        return "yes", "compliant"
-    return "no", "not_applicable"
+        return "error"
+    judged = {f["control"] for f in findings if f["status"] == "pass"}
+    unjudged = [c for c in mapped if c.id not in judged and not any(f["control"] == c.id for f in findings)]
+    if not unjudged and judged:
+        return "compliant"
+    if any(c.kind is ControlKind.attested for c in unjudged):
+        return "attestation_required"
+    return "not_assessed" if unjudged or not judged else "compliant"
 
 
 def _iso_table(
@@ -106,16 +112,16 @@ def _iso_table(
     for iso in catalog.iso_controls.values():
         mapped = [c for c in catalog.controls.values() if iso.id in c.iso27001]
         mine = [f for f in findings if iso.id in f["iso27001"]]
-        if mine:
-            applicable, status = _soa_status({f["status"] for f in mine})
-        elif not mapped:
+        applying = [c for c in mapped if contracted is None or contracted & set(c.hds_activities)]
+        if contracted is None:
+            applying = [c for c in applying if any(f["control"] == c.id for f in mine)] or applying
+        if not mapped:
             applicable, status = "unknown", "not_covered"
-        elif contracted is not None and not any(contracted & set(c.hds_activities) for c in mapped):
+        elif not applying or (mine and all(f["status"] == "not_applicable" for f in mine)):
             applicable, status = "no", "not_applicable"
-        elif any(c.kind is ControlKind.attested for c in mapped):
-            applicable, status = "yes" if contracted is not None else "unknown", "attestation_required"
         else:
-            applicable, status = "unknown", "not_assessed"
+            applicable = "yes" if (mine or contracted is not None) else "unknown"
+            status = _iso_status(applying, mine)
         rows.append(
             {
                 "id": iso.id,
@@ -125,6 +131,7 @@ def _iso_table(
                 "applicable": applicable,
                 "status": status,
                 "findings": [f["anchor"] for f in mine],
+                "waived": sum(1 for f in mine if isinstance((f.get("evidence") or {}).get("waiver"), dict)),
             }
         )
     return rows
@@ -195,7 +202,9 @@ def build_report(
 ) -> dict[str, Any]:
     """The report document of `tenant` for `run_id` (default: the tenant's latest run)."""
     if run_id is None:
-        run = store.latest_run(tenant)
+        from controlplane.governance.register import latest_sweep
+
+        run = latest_sweep(store, tenant)  # a sweep: attestation and waiver records are runs too
         if run is None:
             raise InputError.single("--tenant", "", f"no run covers tenant {tenant!r} in the store")
     else:
