@@ -35,16 +35,22 @@ def demo(workdir: Path, fmt: str) -> None:
             click.echo(f"note: {note}", err=True)
         if not key_path.exists():
             generate_key(key_path)
-        prepared = prepare(config, registry=registry)
-        from controlplane.governance.demo import record_demo_attestations
+        from controlplane.governance.demo import record_demo_attestations, write_demo_waivers
 
+        write_demo_waivers(config.parent)
+        prepared = prepare(config, registry=registry)
+        key = load_signing_key(key_path)
         if not store.exists():  # a second demo in the same folder keeps the first one's register
-            record_demo_attestations(prepared.catalog, prepared.fleet, str(store), workdir)
-        code = execute_and_report(prepared, str(store), fmt, signing_key=load_signing_key(key_path))
+            record_demo_attestations(prepared.catalog, prepared.fleet, str(store), workdir, key)
+        code = execute_and_report(prepared, str(store), fmt, signing_key=key)
     if fmt == "table":
         click.echo(f"Demo fleet file: {config}")
         click.echo("Next:")
         click.echo(f"  hdsctl runs list --store {store}")
         click.echo(f"  hdsctl evidence verify --store {store} --public-key {key_path}.pub")
         click.echo(f"  hdsctl report --store {store} --tenant labo-est --format html -o {workdir / 'labo-est.html'}")
+        click.echo(f"  hdsctl attestations list --store {store} --expiring-within 30d")
+        click.echo(
+            f"  hdsctl soa -c {config} --store {store} --tenant clinique-sud -o {workdir / 'soa-clinique-sud.html'}"
+        )
     raise SystemExit(code)

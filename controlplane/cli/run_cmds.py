@@ -110,6 +110,9 @@ def execute_and_report(
             from controlplane.evidence import seal_run
 
             seal_run(store, outcome.run_id, signing_key)
+            from controlplane.governance.records import seal_pending
+
+            seal_pending(store, signing_key)  # the waiver records this run made, if any
         drift = compare_with_previous(store, outcome.run_id)
         location = describe_location(store_location)
         extra = {"drift": drift.as_dict()} if fmt == "json" else None  # a table prints drift its own way

@@ -233,6 +233,9 @@ def build_report(
         "previous_run": {"run_id": prev_run.run_id, "started_at": prev_run.started_at} if prev_run else None,
         "summary": {
             "counts": counts,
+            "waived": sum(
+                1 for f in findings if f["status"] == "fail" and isinstance(f["evidence"].get("waiver"), dict)
+            ),
             "total": len(findings),
             "compliance_rate": round(counts["pass"] / judged, 4) if judged else None,
         },
@@ -241,4 +244,13 @@ def build_report(
         "findings": findings,
         "trend": _trend(tenant, findings, previous, prev_run.run_id if prev_run else None),
         "integrity": _integrity(store, tenant, run.run_id),
+        "governance": _governance(store, tenant),
     }
+
+
+def _governance(store: EvidenceStore, tenant: str) -> dict[str, Any]:
+    """The tenant's attestations and waivers as the register stands now (see governance)."""
+    from controlplane.governance.clock import now
+    from controlplane.governance.summary import governance_records
+
+    return governance_records(store, [tenant], now())
