@@ -123,6 +123,8 @@ def prepare_resume(
         raise InputError.single("--resume", "", f"no run {run_id!r} in {store.location}")
     if run.status == "completed":
         raise InputError.single("--resume", "", f"run {run_id} is already completed: nothing to resume")
+    if (run.filters or {}).get("kind"):
+        raise InputError.single("--resume", "", f"run {run_id} records {run.filters['kind']}s, it is not a sweep")
     if store.seals(run_id=run_id):
         raise InputError.single("--resume", "", f"run {run_id} is sealed: its evidence cannot be extended")
     f = run.filters

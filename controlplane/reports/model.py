@@ -137,6 +137,32 @@ def _iso_table(
     return rows
 
 
+def _hds_table(
+    findings: Sequence[dict[str, Any]], catalog: Catalog, contracted: set[int] | None, lang: str
+) -> list[dict[str, Any]]:
+    """HDS v2 coverage: each requirement (EXI) with the controls of this run evidencing it and the
+    same rule as Annex A (satisfied only when every applicable mapped control is)."""
+    rows = []
+    for req in catalog.hds_requirements.values():
+        mapped = [c for c in catalog.controls.values() if req.id in c.hds_v2]
+        applying = [c for c in mapped if contracted is None or contracted & set(c.hds_activities)]
+        ids = {c.id for c in applying}
+        mine = [f for f in findings if f["control"] in ids]
+        if contracted is None:
+            applying = [c for c in applying if any(f["control"] == c.id for f in mine)]
+        status = _iso_status(applying, mine) if applying else "not_applicable"
+        rows.append(
+            {
+                "id": req.id,
+                "title": req.title.get(lang),
+                "verified": req.verified,
+                "controls": sorted({f["control"] for f in mine}),
+                "status": status,
+            }
+        )
+    return rows
+
+
 def _trend(
     tenant: str,
     findings: Sequence[dict[str, Any]],
@@ -241,6 +267,7 @@ def build_report(
         },
         "activities": _activities(findings, catalog, contracted, lang),
         "iso27001": _iso_table(findings, catalog, contracted),
+        "hds_v2": _hds_table(findings, catalog, contracted, lang),
         "findings": findings,
         "trend": _trend(tenant, findings, previous, prev_run.run_id if prev_run else None),
         "integrity": _integrity(store, tenant, run.run_id),
