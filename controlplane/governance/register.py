@@ -31,9 +31,10 @@ def records(store: EvidenceStore, kind: str, tenants: Iterable[str] | None = Non
                 yield rec
 
 
-def latest_sweep(store: EvidenceStore, tenant: str) -> Any | None:
-    """The tenant's latest completed sweep (`hdsctl run`), never a governance run."""
+def latest_sweep(store: EvidenceStore, tenant: str, completed: bool = True) -> Any | None:
+    """The tenant's latest sweep (`hdsctl run`; with `completed`, only a finished one), never a
+    governance run."""
     for run in store.list_runs(10_000_000, tenant):
-        if run.status == "completed" and not (run.filters or {}).get("kind"):
+        if (run.status == "completed" or not completed) and not (run.filters or {}).get("kind"):
             return run
     return None

@@ -230,7 +230,7 @@ def build_report(
     if run_id is None:
         from controlplane.governance.register import latest_sweep
 
-        run = latest_sweep(store, tenant)  # a sweep: attestation and waiver records are runs too
+        run = latest_sweep(store, tenant, completed=False)  # not an attestation or waiver run
         if run is None:
             raise InputError.single("--tenant", "", f"no run covers tenant {tenant!r} in the store")
     else:
