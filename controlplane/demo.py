@@ -20,7 +20,7 @@ from controlplane.plugins import PluginRegistry
 DEMO_TENANTS = [
     (
         DemoTenant("clinique-sud", "Clinique du Sud", "compliant"),
-        [3, 4, 5, 6],
+        [1, 2, 3, 4, 5, 6],
         {"rpo_hours": 24, "rto_hours": 4, "log_retention_days": 365},
     ),
     (
@@ -36,6 +36,10 @@ DEMO_TENANTS = [
 ]
 
 
+DEMO_SITES = {"clinique-sud": "dc-paris-1", "hopital-nord": "dc-paris-1", "labo-est": "dc-lyon-2"}
+"""Data centres of the demo tenants: attestations of sites and hardware cover a site."""
+
+
 def fleet_document(ctx: DemoContext) -> dict[str, Any]:
     tenants = []
     for tenant, activities, contract in DEMO_TENANTS:
@@ -45,6 +49,7 @@ def fleet_document(ctx: DemoContext) -> dict[str, Any]:
                 "name": tenant.name,
                 "activities": activities,
                 "contract": contract,
+                "sites": [DEMO_SITES[tenant.id]],
                 "targets": ctx.targets.get(tenant.id, {}),
             }
         )

@@ -54,15 +54,25 @@ class Unrunnable:
     is_error: bool
 
 
+@dataclass(frozen=True, slots=True)
+class AttestedItem:
+    """An attested control that applies to a tenant: judged from the attestation register
+    (`controlplane.governance.attested`), not by a plugin."""
+
+    tenant: Tenant
+    planned: PlannedControl
+
+
 @dataclass(frozen=True)
 class Plan:
     units: tuple[WorkUnit, ...]
     unrunnable: tuple[Unrunnable, ...]
     tenants: tuple[str, ...]
+    attested: tuple[AttestedItem, ...] = ()
 
     @property
     def result_count(self) -> int:
-        return sum(len(u.controls) for u in self.units) + len(self.unrunnable)
+        return sum(len(u.controls) for u in self.units) + len(self.unrunnable) + len(self.attested)
 
 
 @dataclass(frozen=True)
@@ -106,9 +116,7 @@ def select_controls(catalog: Catalog, control_ids: Sequence[str] = (), activitie
     controls = [
         c
         for c in catalog.controls.values()
-        if c.kind is ControlKind.automated
-        and (not control_ids or c.id in control_ids)
-        and (not activities or set(c.hds_activities) & set(activities))
+        if (not control_ids or c.id in control_ids) and (not activities or set(c.hds_activities) & set(activities))
     ]
     return controls
 
@@ -121,6 +129,7 @@ def build_plan(
 ) -> Plan:
     units: list[WorkUnit] = []
     unrunnable: list[Unrunnable] = []
+    attested: list[AttestedItem] = []
     tenant_ids: list[str] = []
     shared: dict[tuple[str, tuple[int, ...]], PlannedControl] = {}
     for tenant in tenants:
@@ -142,7 +151,9 @@ def build_plan(
                 planned = shared.get((control.id, acts)) or shared.setdefault(
                     (control.id, acts), PlannedControl(control, acts, MappingProxyType(dict(control.parameters)), check)
                 )
-            if check is None:
+            if control.kind is ControlKind.attested:
+                attested.append(AttestedItem(tenant, planned))
+            elif check is None:
                 reason = f"no installed plugin provides check {control.check!r}"
                 unrunnable.append(Unrunnable(tenant, planned, reason, is_error=True))
             elif not tenant.targets.get(check.target_kind):
@@ -154,4 +165,4 @@ def build_plan(
             kind = registry.target_kinds[kind_name]
             for target in tenant.targets[kind_name]:
                 units.append(WorkUnit(tenant, kind, target, tuple(planned_controls)))
-    return Plan(tuple(units), tuple(unrunnable), tuple(tenant_ids))
+    return Plan(tuple(units), tuple(unrunnable), tuple(tenant_ids), tuple(attested))

@@ -27,7 +27,9 @@ from controlplane.store import EvidenceStore, RunRecord
 from controlplane.store.lease import RunInProgress
 
 if TYPE_CHECKING:
-    from controlplane.telemetry import Telemetry
+    from controlplane.governance.waiver_register import WaivingSink
+    from controlplane.governance.waivers import Waiver
+    from controlplane.telemetry import RunObserver, Telemetry
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Prepared:
     fleet: Fleet
     plan: Plan
     filters: dict[str, object]
+    waivers: tuple[Waiver, ...] = ()
+    """Accepted risks of `waivers.yaml` beside the fleet file (see controlplane.governance)."""
 
 
 @dataclass(frozen=True)
@@ -77,13 +81,17 @@ def prepare(
     tenants = select_tenants(fleet, tenant_ids, shard)
     controls = select_controls(catalog, control_ids, activities)
     plan = build_plan(tenants, controls, reg, activities)
+    from controlplane.governance.clock import now
+    from controlplane.governance.waivers import load_waivers
+
+    waivers = load_waivers(config_path, fleet, catalog, now().date())
     filters: dict[str, object] = {
         "tenants": list(tenant_ids),
         "controls": list(control_ids),
         "activities": list(activities),
         "shard": f"{shard.index}/{shard.count}" if shard else None,
     }
-    return Prepared(reg, catalog, fleet, plan, filters)
+    return Prepared(reg, catalog, fleet, plan, filters, waivers)
 
 
 def check_key(tenant: str, control: str, target: str) -> tuple[str, str, str]:
@@ -101,7 +109,8 @@ def remaining_plan(plan: Plan, done: set[tuple[str, str, str]]) -> Plan:
         if left:
             units.append(replace(unit, controls=left))
     unrunnable = tuple(u for u in plan.unrunnable if check_key(u.tenant.id, u.planned.control.id, "") not in done)
-    return Plan(tuple(units), unrunnable, plan.tenants)
+    attested = tuple(a for a in plan.attested if check_key(a.tenant.id, a.planned.control.id, "") not in done)
+    return Plan(tuple(units), unrunnable, plan.tenants, attested)
 
 
 def prepare_resume(
@@ -114,6 +123,8 @@ def prepare_resume(
         raise InputError.single("--resume", "", f"no run {run_id!r} in {store.location}")
     if run.status == "completed":
         raise InputError.single("--resume", "", f"run {run_id} is already completed: nothing to resume")
+    if (run.filters or {}).get("kind"):
+        raise InputError.single("--resume", "", f"run {run_id} records {run.filters['kind']}s, it is not a sweep")
     if store.seals(run_id=run_id):
         raise InputError.single("--resume", "", f"run {run_id} is sealed: its evidence cannot be extended")
     f = run.filters
@@ -194,6 +205,7 @@ def execute(
     asks) refuses to start while another run covers one of its tenants, or waits up to `wait_s`.
     With `resume` (from `prepare_resume`) the results are appended to that run."""
     rid = resume.run_id if resume is not None else run_id or new_run_id()
+    sink = _waiving_sink(prepared, store)
     if resume is not None:
         _take_lease(lambda: store.continue_run(rid, exclusive), wait_s, on_wait)
     else:
@@ -218,12 +230,13 @@ def execute(
 
         telemetry = owned = from_environment()
     observer = telemetry.observe_run(rid, prepared.plan, prepared.filters) if telemetry is not None else None
-    scheduler = Scheduler(prepared.registry, prepared.fleet.runtime, store, on_result, observer)
+    scheduler = Scheduler(prepared.registry, prepared.fleet.runtime, sink, on_result, observer)
     for name, n in (resume.counts if resume is not None else {}).items():
         scheduler.stats.counts[Status(name)] += n
     status = "interrupted"
     try:
         stats = scheduler.run(rid, prepared.plan)
+        _judge_attested(prepared.plan, sink, rid, scheduler, on_result, observer)
         status = "completed"
     finally:
         if status != "completed":
@@ -235,6 +248,48 @@ def execute(
         if owned is not None:
             owned.shutdown()
     return RunOutcome(rid, stats, status)
+
+
+def _waiving_sink(prepared: Prepared, store: EvidenceStore) -> EvidenceStore | WaivingSink:
+    """The store itself, or, when waivers apply to the run's tenants, the sink that records them
+    (first time seen) and marks the failures they cover."""
+    planned = set(prepared.plan.tenants)
+    waivers = [w for w in prepared.waivers if w.tenant in planned]
+    if not waivers:
+        return store
+    from controlplane.governance.clock import now
+    from controlplane.governance.waiver_register import WaivingSink, sync
+
+    moment = now()
+    active = sync(store, waivers, prepared.catalog, prepared.fleet, moment, "waivers.yaml")
+    return WaivingSink(store, active, moment)
+
+
+def _judge_attested(
+    plan: Plan,
+    store: EvidenceStore | WaivingSink,
+    run_id: str,
+    scheduler: Scheduler,
+    on_result: Callable[[CheckResult], None] | None,
+    observer: RunObserver | None,
+) -> None:
+    """Attested controls: one result each, from the attestation register (see governance)."""
+    if not plan.attested:
+        return
+    from controlplane.governance.attested import attested_results
+    from controlplane.governance.clock import now
+
+    store.flush()
+    register = store.store if not isinstance(store, EvidenceStore) else store
+    for result in attested_results(register, run_id, plan.attested, now()):
+        store.add(result)
+        scheduler.stats.counts[result.status] += 1
+        if on_result is not None:
+            on_result(result)
+        if observer is not None:
+            moment = time.monotonic()
+            observer.checked([result], moment, moment, executed=False)
+    store.flush()
 
 
 def summarize(results: Iterable[dict[str, object]]) -> dict[str, dict[int, dict[str, int]]]:

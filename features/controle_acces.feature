@@ -17,7 +17,7 @@ Fonctionnalité: Contrôle d'accès
       | locataire |
       | @locataires |
 
-  @K8S-08 @HDS-3 @HDS-4 @HDS-5 @ISO-A.8.2 @ISO-A.5.15
+  @K8S-08 @HDS-3 @HDS-4 @HDS-5 @ISO-A.5.15 @ISO-A.5.18
   Plan du scénario: K8S-08 — aucune liaison RBAC n'ouvre les espaces de noms du client à des comptes extérieurs
     Un sujet est jugé sur le nom que le serveur d'API compare : un utilisateur nommé
     system:serviceaccount:<espace>:<nom> est ce compte de service ; l'utilisateur system:anonymous
@@ -43,7 +43,7 @@ Fonctionnalité: Contrôle d'accès
       | locataire |
       | @locataires |
 
-  @S3-05 @HDS-3 @HDS-5 @ISO-A.5.15 @ISO-A.8.3
+  @S3-05 @HDS-3 @HDS-4 @HDS-5 @HDS-6 @ISO-A.5.15 @ISO-A.8.3
   Plan du scénario: S3-05 — le blocage de l'accès public est activé au niveau du compte
     Étant donné le locataire « <locataire> »
     Quand le contrôle « S3-05 » est évalué sur chacune de ses ressources concernées
@@ -54,7 +54,7 @@ Fonctionnalité: Contrôle d'accès
       | locataire |
       | @locataires |
 
-  @S3-12 @HDS-5 @ISO-A.8.5 @ISO-A.5.17
+  @S3-12 @HDS-3 @HDS-4 @HDS-5 @HDS-6 @ISO-A.8.5 @ISO-A.5.17
   Plan du scénario: S3-12 — les utilisateurs ayant accès à la console sont protégés par une authentification multifacteur
     Étant donné le locataire « <locataire> »
     Quand le contrôle « S3-12 » est évalué sur chacune de ses ressources concernées
@@ -65,7 +65,7 @@ Fonctionnalité: Contrôle d'accès
       | locataire |
       | @locataires |
 
-  @S3-13 @HDS-5 @ISO-A.5.17 @ISO-A.8.5
+  @S3-13 @HDS-3 @HDS-4 @HDS-5 @HDS-6 @ISO-A.5.17 @ISO-A.8.5
   Plan du scénario: S3-13 — aucune clé d'accès active n'est plus ancienne que la durée autorisée
     Étant donné le locataire « <locataire> »
     Quand le contrôle « S3-13 » est évalué sur chacune de ses ressources concernées

@@ -16,7 +16,7 @@ Fonctionnalité: Journalisation et traçabilité des accès
       | locataire |
       | @locataires |
 
-  @S3-08 @HDS-3 @HDS-4 @HDS-5 @ISO-A.8.15
+  @S3-08 @HDS-3 @HDS-4 @HDS-5 @HDS-6 @ISO-A.8.15
   Plan du scénario: S3-08 — les accès aux buckets sont journalisés dans un bucket distinct, conservés selon la durée contractuelle
     Étant donné le locataire « <locataire> »
     Quand le contrôle « S3-08 » est évalué sur chacune de ses ressources concernées
@@ -27,7 +27,7 @@ Fonctionnalité: Journalisation et traçabilité des accès
       | locataire |
       | @locataires |
 
-  @S3-11 @HDS-5 @ISO-A.8.15
+  @S3-11 @HDS-3 @HDS-4 @HDS-5 @HDS-6 @ISO-A.8.15
   Plan du scénario: S3-11 — une trace CloudTrail couvre toutes les régions, avec validation d'intégrité, et est active
     Étant donné le locataire « <locataire> »
     Quand le contrôle « S3-11 » est évalué sur chacune de ses ressources concernées

@@ -5,7 +5,7 @@ Fonctionnalité: Localisation des données de santé dans l'Espace économique e
   où se trouvent ses données et ses répliques.
   Référentiel : ISO/IEC 27001:2022 A.5.23, A.5.34.
 
-  @K8S-13 @HDS-3 @HDS-4 @ISO-A.5.34
+  @K8S-13 @HDS-3 @HDS-4 @ISO-A.5.23 @ISO-A.5.34
   Plan du scénario: K8S-13 — tous les nœuds du cluster sont situés dans l'Espace économique européen (HDS v2 EXI 28)
     Étant donné le locataire « <locataire> »
     Quand le contrôle « K8S-13 » est évalué sur chacune de ses ressources concernées

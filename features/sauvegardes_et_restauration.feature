@@ -17,7 +17,7 @@ Fonctionnalité: Sauvegardes et restauration des données de santé
       | locataire |
       | @locataires |
 
-  @S3-07 @HDS-5 @HDS-6 @ISO-A.8.13 @ISO-A.5.33
+  @S3-07 @HDS-5 @HDS-6 @ISO-A.8.13 @ISO-A.5.33 @ISO-A.8.15
   Plan du scénario: S3-07 — les buckets de sauvegarde et de journaux sont immuables (Object Lock avec rétention par défaut)
     Étant donné le locataire « <locataire> »
     Quand le contrôle « S3-07 » est évalué sur chacune de ses ressources concernées
@@ -39,7 +39,7 @@ Fonctionnalité: Sauvegardes et restauration des données de santé
       | locataire |
       | @locataires |
 
-  @BKP-02 @HDS-6 @ISO-A.8.13 @ISO-A.5.29 @ISO-A.5.34
+  @BKP-02 @HDS-6 @ISO-A.8.13 @ISO-A.5.30 @ISO-A.5.34
   Plan du scénario: BKP-02 — la copie de sauvegarde est sur un autre site que les données, dans l'EEE
     Étant donné le locataire « <locataire> »
     Quand le contrôle « BKP-02 » est évalué sur chacun de ses emplacements de sauvegarde

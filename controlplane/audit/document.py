@@ -148,6 +148,19 @@ def scenario_results(model: list[dict[str, Any]]) -> list[ScenarioResult]:
     ]
 
 
+def _governance(store_location: str, tenants: list[str]) -> dict[str, Any]:
+    """The audited tenants' attestations and waivers, as the register stands at the audit."""
+    from controlplane.governance.clock import now
+    from controlplane.governance.summary import governance_records
+    from controlplane.store import EvidenceStore
+
+    store = EvidenceStore.open(store_location, create=False)
+    try:
+        return governance_records(store, tenants, now())
+    finally:
+        store.close()
+
+
 def write_document(
     path: Path, cucumber_path: Path, observations_path: Path, prepared: Prepared, run_id: str, store: str
 ) -> tuple[dict[str, int], list[ScenarioResult]]:
@@ -157,6 +170,7 @@ def write_document(
     cucumber_path.write_text(json.dumps(cucumber, ensure_ascii=False, indent=1), encoding="utf-8")
     model, counts = build_model(cucumber, observations, prepared)
     env = Environment(loader=PackageLoader("controlplane.audit", "."), autoescape=select_autoescape(default=True))
+    governance = _governance(store, list(prepared.plan.tenants))
     html = env.get_template(TEMPLATE).render(
         tenants=list(prepared.plan.tenants),
         run_id=run_id,
@@ -166,6 +180,7 @@ def write_document(
         config_digest=prepared.fleet.digest,
         counts=counts,
         features=model,
+        governance=governance,
     )
     path.write_text(html, encoding="utf-8")
     return counts, scenario_results(model)

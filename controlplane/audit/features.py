@@ -14,6 +14,8 @@ from pathlib import Path
 TENANT_MARKER = "| @locataires |"
 SCENARIO_RE = re.compile(r"^\s*(Scénario|Plan du scénario|Exemple)\s*:\s*(?P<name>.+?)\s*$")
 TAG_RE = re.compile(r"@(\S+)")
+GOVERNANCE_TAGS = frozenset({"attestations", "derogations"})
+"""Scenarios over the governance records of a run (attestation expiry, waivers), not one control."""
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class ScenarioTags:
 
     @property
     def controls(self) -> list[str]:
-        return [t for t in self.tags if not t.startswith(("HDS-", "ISO-"))]
+        return [t for t in self.tags if not t.startswith(("HDS-", "ISO-")) and t not in GOVERNANCE_TAGS]
 
     @property
     def activities(self) -> list[int]:

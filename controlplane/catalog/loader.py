@@ -20,6 +20,8 @@ from controlplane.catalog.models import (
     ControlKind,
     ControlsFile,
     HdsActivity,
+    HdsRequirement,
+    HdsV2File,
     IsoControl,
     IsoFile,
 )
@@ -29,6 +31,8 @@ from controlplane.yamlfile import parse_yaml
 
 ACTIVITIES_FILE = "activities.yaml"
 ISO_FILE = "iso27001.yaml"
+HDS_V2_FILE = "hds_v2.yaml"
+FRAMEWORK_FILES = (ACTIVITIES_FILE, ISO_FILE, HDS_V2_FILE)
 
 
 @dataclass(frozen=True)
@@ -40,12 +44,20 @@ class Catalog:
     controls: Mapping[str, Control]
     digest: str = ""
     sources: Mapping[str, str] = field(default_factory=dict)
+    hds_requirements: Mapping[str, HdsRequirement] = field(default_factory=dict)
+    """HDS referential v2 requirements (EXI-01 to EXI-31), by id."""
 
     def control(self, control_id: str) -> Control:
         return self.controls[control_id]
 
     def automated(self) -> list[Control]:
         return [c for c in self.controls.values() if c.kind is ControlKind.automated]
+
+    def attested(self) -> list[Control]:
+        return [c for c in self.controls.values() if c.kind is ControlKind.attested]
+
+    def controls_for_requirement(self, exi: str) -> list[Control]:
+        return [c for c in self.controls.values() if exi in c.hds_v2]
 
 
 def builtin_catalog_dir() -> Path:
@@ -81,6 +93,10 @@ def load_catalog(extra_files: Iterable[Path] = (), base_dir: Path | None = None)
 
     activities_file, _ = read(base / ACTIVITIES_FILE, ActivitiesFile)  # type: ignore[misc]
     iso_file, _ = read(base / ISO_FILE, IsoFile)  # type: ignore[misc]
+    hds_file, _ = read(base / HDS_V2_FILE, HdsV2File)  # type: ignore[misc]
+    requirements = {r.id: r for r in hds_file.requirements}
+    if sorted(requirements) != [f"EXI-{n:02d}" for n in range(1, 32)]:
+        raise InputError.single(HDS_V2_FILE, "requirements", "must list EXI-01 to EXI-31 once each")
     activities = {a.number: a for a in activities_file.activities}
     if sorted(activities) != [1, 2, 3, 4, 5, 6]:
         raise InputError.single(ACTIVITIES_FILE, "activities", "must list activities 1 to 6 once each")
@@ -88,7 +104,7 @@ def load_catalog(extra_files: Iterable[Path] = (), base_dir: Path | None = None)
     if len(iso) != len(iso_file.controls):
         raise InputError.single(ISO_FILE, "controls", "an ISO control ID appears twice")
 
-    control_files = sorted(p for p in base.glob("*.yaml") if p.name not in (ACTIVITIES_FILE, ISO_FILE))
+    control_files = sorted(p for p in base.glob("*.yaml") if p.name not in FRAMEWORK_FILES)
     controls: dict[str, Control] = {}
     sources: dict[str, str] = {}
     for path in [*control_files, *extra_files]:
@@ -110,8 +126,11 @@ def load_catalog(extra_files: Iterable[Path] = (), base_dir: Path | None = None)
                     problems.append(
                         Problem(display, f"{where}.iso27001[{j}]", f"unknown ISO 27001:2022 control {ref!r}")
                     )
+            for j, ref in enumerate(control.hds_v2):
+                if ref not in requirements:
+                    problems.append(Problem(display, f"{where}.hds_v2[{j}]", f"unknown HDS v2 requirement {ref!r}"))
             controls[control.id] = control
             sources.setdefault(control.id, display)
         if problems:
             raise InputError(problems)
-    return Catalog(activities, iso, controls, digest.hexdigest(), sources)
+    return Catalog(activities, iso, controls, digest.hexdigest(), sources, requirements)

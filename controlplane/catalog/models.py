@@ -11,6 +11,7 @@ CONTROL_ID = r"^[A-Z][A-Z0-9]{1,9}-[0-9]{2,3}$"
 ISO_2022_ID = r"^A\.[5-8]\.[0-9]{1,2}$"
 ISO_2013_ID = r"^A\.[0-9]{1,2}\.[0-9]{1,2}(\.[0-9]{1,2})?$"
 CHECK_ID = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$"
+EXI_ID = r"^EXI-[0-9]{2}$"
 
 HdsActivityNumber = Annotated[int, Field(ge=1, le=6)]
 
@@ -48,6 +49,19 @@ class IsoControl(_Record):
         return self.title if lang == "en" else self.title_fr
 
 
+class HdsRequirement(_Record):
+    """One requirement (EXI) of the HDS certification referential v2. Summaries are our own
+    short wording, never the referential's text; `verified` says whether the numbering and
+    subject were checked against the official publication (see controls/hds_v2.yaml)."""
+
+    id: Annotated[str, Field(pattern=EXI_ID)]
+    chapter: int = Field(ge=4, le=8)
+    title: LocalizedText
+    summary: LocalizedText
+    hds_activities: tuple[HdsActivityNumber, ...] = Field(min_length=1)
+    verified: bool = False
+
+
 class Severity(StrEnum):
     low = "low"
     medium = "medium"
@@ -73,7 +87,11 @@ class Control(_Record):
     # Plain ints/strings here: the loader resolves them against the catalog and names the
     # unknown reference, a clearer message than a range or pattern error.
     hds_activities: tuple[int, ...] = Field(min_length=1)
-    iso27001: tuple[str, ...] = Field(min_length=1)
+    iso27001: tuple[str, ...] = ()
+    hds_v2: tuple[str, ...] = ()
+    """The HDS v2 requirements (EXI-nn) this control's result is evidence for."""
+    plugin: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    """The plugin that runs the check, when it is not the check id's prefix (PG-xx: `backup`)."""
     check: Annotated[str, Field(pattern=CHECK_ID)] | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
     evidence_required: LocalizedText | None = None
@@ -91,6 +109,10 @@ class Control(_Record):
                 raise ValueError("an attested control has no plugin check")
             if self.evidence_required is None or self.validity_days is None:
                 raise ValueError("an attested control needs evidence_required and validity_days")
+        if not self.iso27001 and not self.hds_v2:
+            raise ValueError(
+                "a control maps to at least one ISO 27001 control ('iso27001') or HDS requirement ('hds_v2')"
+            )
         if len(set(self.hds_activities)) != len(self.hds_activities):
             raise ValueError("hds_activities lists an activity twice")
         return self
@@ -102,6 +124,11 @@ class ActivitiesFile(_Record):
 
 class IsoFile(_Record):
     controls: tuple[IsoControl, ...]
+
+
+class HdsV2File(_Record):
+    source: str = Field(min_length=1)
+    requirements: tuple[HdsRequirement, ...]
 
 
 class ControlsFile(_Record):

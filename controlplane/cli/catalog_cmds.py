@@ -26,11 +26,12 @@ def control_json(c: Control, catalog: Catalog, full: bool = False) -> dict[str, 
         "kind": str(c.kind),
         "title": c.title.fr,
         "title_en": c.title.en,
-        "plugin": c.check.split(".", 1)[0] if c.check else None,
+        "plugin": c.plugin or (c.check.split(".", 1)[0] if c.check else None),
         "check": c.check,
         "severity": str(c.severity),
         "hds_activities": list(c.hds_activities),
         "iso27001": list(c.iso27001),
+        "hds_v2": list(c.hds_v2),
     }
     if full:
         data.update(
@@ -57,9 +58,20 @@ def controls() -> None:
 @FORMAT_OPTION
 @click.option("--activity", type=click.IntRange(1, 6), multiple=True, help="Only controls for this HDS activity (1-6).")
 @LANG_OPTION
-def list_controls(fmt: str, activity: tuple[int, ...], lang: str) -> None:
+@click.option(
+    "--framework",
+    type=click.Choice(["hds", "iso27001"]),
+    default=None,
+    help="List the requirements (HDS v2 EXI-01..31, ISO 27001:2022 Annex A) and the controls evidencing it.",
+)
+def list_controls(fmt: str, activity: tuple[int, ...], lang: str, framework: str | None) -> None:
     """List the controls of the catalog."""
     catalog = load_cli_catalog()
+    if framework is not None:
+        from controlplane.cli.framework_output import print_framework
+
+        print_framework(catalog, framework, fmt, lang)
+        return
     items = [c for c in catalog.controls.values() if not activity or set(activity) & set(c.hds_activities)]
     if fmt == "json":
         emit_json([control_json(c, catalog) for c in items])

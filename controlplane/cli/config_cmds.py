@@ -40,6 +40,10 @@ def validate(file: Path, check_secrets: bool, fmt: str) -> None:
             checked, problems = resolve_all(fleet)
             if problems:
                 raise InputError(problems)
+        from controlplane.governance.clock import now
+        from controlplane.governance.waivers import load_waivers
+
+        waivers = load_waivers(file, fleet, catalog, now().date())  # waivers.yaml beside FILE, if any
     except InputError as exc:
         if fmt == "json":
             extra = {} if checked is None else {"secrets_checked": checked}
@@ -51,10 +55,11 @@ def validate(file: Path, check_secrets: bool, fmt: str) -> None:
     targets = sum(len(v) for t in fleet.tenants for v in t.targets.values())
     if fmt == "json":
         extra = {} if checked is None else {"secrets_checked": checked}
-        emit_json({"valid": True, "tenants": len(fleet.tenants), "targets": targets, **extra})
+        emit_json({"valid": True, "tenants": len(fleet.tenants), "targets": targets, "waivers": len(waivers), **extra})
     else:
         secrets = "" if checked is None else f", {checked} secret references resolved"
-        echo(f"{file}: valid ({len(fleet.tenants)} tenants, {targets} targets{secrets})")
+        waived = f", {len(waivers)} waivers" if waivers else ""
+        echo(f"{file}: valid ({len(fleet.tenants)} tenants, {targets} targets{waived}{secrets})")
 
 
 @config.command("schema")

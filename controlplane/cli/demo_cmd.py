@@ -33,6 +33,9 @@ def follow_up(config: Path, store: Path, key_path: Path, workdir: Path) -> list[
         f"  hdsctl runs list --store {s}",
         f"  hdsctl evidence verify --store {s} --public-key {_here(key_path.with_name(key_path.name + '.pub'))}",
         f"  hdsctl report --store {s} --tenant labo-est --format html -o {_here(workdir / 'labo-est.html')}",
+        f"  hdsctl attestations list --store {s} --expiring-within 30d",
+        f"  hdsctl soa -c {_here(config)} --store {s} --tenant clinique-sud "
+        f"-o {_here(workdir / 'soa-clinique-sud.html')}",
         f"Or once for this shell: export HDS_STORE={s}",
     ]
 
@@ -64,8 +67,14 @@ def demo(workdir: Path, lang: str, fmt: str) -> None:
             echo(f"note: {note}", err=True)
         if not key_path.exists():
             generate_key(key_path)
+        from controlplane.governance.demo import record_demo_attestations, write_demo_waivers
+
+        write_demo_waivers(config.parent)
         prepared = prepare(config, registry=registry)
-        code = execute_and_report(prepared, str(store), fmt, signing_key=load_signing_key(key_path), lang=lang)
+        key = load_signing_key(key_path)
+        if not store.exists():  # a second demo in the same folder keeps the first one's register
+            record_demo_attestations(prepared.catalog, prepared.fleet, str(store), workdir, key)
+        code = execute_and_report(prepared, str(store), fmt, signing_key=key, lang=lang)
     if fmt == "table":
         for line in follow_up(config, store, key_path, workdir):
             echo(line)

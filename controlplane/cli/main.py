@@ -58,6 +58,14 @@ def _register() -> None:
     cli.add_command(evidence_cmds.evidence)
     cli.add_command(report_cmds.report)
 
+    from controlplane.cli import attest_cmds, soa_cmds, waiver_cmds
+
+    cli.add_command(attest_cmds.attest)
+    cli.add_command(attest_cmds.attestations)
+    cli.add_command(waiver_cmds.waive)
+    cli.add_command(waiver_cmds.waivers)
+    cli.add_command(soa_cmds.soa)
+
 
 _register()
 

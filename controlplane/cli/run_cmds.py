@@ -77,6 +77,7 @@ def execute_and_report(
     witness: Any = None,
     lang: str = "en",
     floor: str | None = None,
+    strict: bool = False,
 ) -> int:
     """Run (exclusively: see `store.lease`), seal, compare, print, notify. With `resume`
     (config path, run id) the interrupted run is planned again from the store and finished."""
@@ -122,6 +123,9 @@ def execute_and_report(
         # new failures from being posted.
         sent = _notify(store, drift, prepared, notify_url, notify_timeout) if notify_url else None
         code, fix_first = print_run(store, outcome.run_id, fmt, location=location, extra=extra, view=view, floor=floor)
+        from controlplane.governance.verdict import governance_verdict
+
+        code = governance_verdict(store, outcome.run_id, code, fmt, strict)
         if fmt == "table":
             print_drift(drift, view, floor)
             if sent:
@@ -149,6 +153,9 @@ def _seal_and_anchor(store: Any, run_id: str, key: Any, witness: Any) -> tuple[s
         from controlplane.evidence import seal_run
 
         sealed = seal_run(store, run_id, key).key_id
+        from controlplane.governance.records import seal_pending
+
+        seal_pending(store, key)  # the waiver records this run made, if any
     if witness is None:
         return sealed, 0
     from controlplane.evidence.witness import WitnessError, anchor_run
@@ -201,6 +208,7 @@ def _seal_and_anchor(store: Any, run_id: str, key: Any, witness: Any) -> tuple[s
     metavar="SECONDS",
     help="With --wait: give up (exit 2) after this long. Default: no limit.",
 )
+@click.option("--strict", is_flag=True, help="Waived failures fail the run too (exit 1), as without waivers.")
 @SIGNING_KEY_OPTION
 @WITNESS_OPTION
 @SEVERITY_OPTION
@@ -223,6 +231,7 @@ def run(
     min_severity: str | None,
     lang: str,
     fmt: str,
+    strict: bool = False,
 ) -> None:
     """Run every applicable control against every tenant's targets and store the evidence.
 
@@ -237,8 +246,11 @@ def run(
     tenants exits 2 naming the run in progress (or waits, with --wait). A run cut short
     (killed, Ctrl-C, SIGTERM) shows as interrupted; finish it with --resume RUN_ID.
 
-    Exit code 0 when everything passes, 1 when something fails or errors, 2 on bad input,
-    3 when the store (disk full, read-only, corrupted) or the witness fails;
+    Failures covered by a current waiver (waivers.yaml beside the fleet file) keep their
+    status but are counted apart and do not fail the run, unless --strict.
+
+    Exit code 0 when everything passes or is waived, 1 when something fails or errors, 2 on bad
+    input, 3 when the store (disk full, read-only, corrupted) or the witness fails;
     130/143 when interrupted by Ctrl-C/SIGTERM.
     """
     from controlplane.planning import Shard
@@ -284,6 +296,7 @@ def run(
             witness=witness,
             lang=lang,
             floor=min_severity,
+            strict=strict,
         )
     finally:
         if previous is not None:

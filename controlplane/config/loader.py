@@ -29,6 +29,7 @@ class Tenant:
     contract: Mapping[str, Any]
     parameters: Mapping[str, Mapping[str, Any]]
     targets: Mapping[str, tuple[BaseModel, ...]]
+    sites: tuple[str, ...] = ()
 
     def view(self) -> TenantView:
         return TenantView(self.id, self.name, self.activities, self.contract)
@@ -128,6 +129,7 @@ def load_fleet(path: Path, kinds: Mapping[str, TargetKind], catalog: Catalog, di
             contract=t.contract.model_dump(),
             parameters=t.parameters,
             targets={kind: tuple(entries) for kind, entries in t.targets if entries},
+            sites=t.sites,
         )
         for t in data.tenants  # type: ignore[attr-defined]
     )

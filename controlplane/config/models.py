@@ -72,6 +72,9 @@ class TenantBase(_Strict):
     parameters: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-control parameter overrides, by control ID"
     )
+    sites: tuple[Annotated[str, Field(pattern=TARGET_NAME)], ...] = Field(
+        default=(), description="Data centres housing this tenant's hardware: what `hdsctl attest --site` covers"
+    )
 
     @field_validator("name")
     @classmethod

@@ -88,15 +88,21 @@ def _activities(
     return rows
 
 
-def _soa_status(statuses: set[str]) -> tuple[str, str]:
-    """(applicable, status) of an Annex A control from the statuses of its findings."""
+def _iso_status(mapped: Sequence[Any], findings: Sequence[dict[str, Any]]) -> str:
+    """An Annex A control is compliant only when every catalog control mapped to it that applies
+    (automated and attested) has a finding and none of them failed (issue 16)."""
+    statuses = {f["status"] for f in findings}
     if "fail" in statuses:
-        return "yes", "non_compliant"
+        return "non_compliant"
     if "error" in statuses:
-        return "yes", "error"
-    if "pass" in statuses:
-        return "yes", "compliant"
-    return "no", "not_applicable"
+        return "error"
+    judged = {f["control"] for f in findings if f["status"] == "pass"}
+    unjudged = [c for c in mapped if c.id not in judged and not any(f["control"] == c.id for f in findings)]
+    if not unjudged and judged:
+        return "compliant"
+    if any(c.kind is ControlKind.attested for c in unjudged):
+        return "attestation_required"
+    return "not_assessed" if unjudged or not judged else "compliant"
 
 
 def _iso_table(
@@ -107,16 +113,16 @@ def _iso_table(
     for iso in catalog.iso_controls.values():
         mapped = [c for c in catalog.controls.values() if iso.id in c.iso27001]
         mine = [f for f in findings if iso.id in f["iso27001"]]
-        if mine:
-            applicable, status = _soa_status({f["status"] for f in mine})
-        elif not mapped:
+        applying = [c for c in mapped if contracted is None or contracted & set(c.hds_activities)]
+        if contracted is None:
+            applying = [c for c in applying if any(f["control"] == c.id for f in mine)] or applying
+        if not mapped:
             applicable, status = "unknown", "not_covered"
-        elif contracted is not None and not any(contracted & set(c.hds_activities) for c in mapped):
+        elif not applying or (mine and all(f["status"] == "not_applicable" for f in mine)):
             applicable, status = "no", "not_applicable"
-        elif any(c.kind is ControlKind.attested for c in mapped):
-            applicable, status = "yes" if contracted is not None else "unknown", "attestation_required"
         else:
-            applicable, status = "unknown", "not_assessed"
+            applicable = "yes" if (mine or contracted is not None) else "unknown"
+            status = _iso_status(applying, mine)
         rows.append(
             {
                 "id": iso.id,
@@ -126,6 +132,33 @@ def _iso_table(
                 "applicable": applicable,
                 "status": status,
                 "findings": [f["anchor"] for f in mine],
+                "waived": sum(1 for f in mine if isinstance((f.get("evidence") or {}).get("waiver"), dict)),
+            }
+        )
+    return rows
+
+
+def _hds_table(
+    findings: Sequence[dict[str, Any]], catalog: Catalog, contracted: set[int] | None, lang: str
+) -> list[dict[str, Any]]:
+    """HDS v2 coverage: each requirement (EXI) with the controls of this run evidencing it and the
+    same rule as Annex A (satisfied only when every applicable mapped control is)."""
+    rows = []
+    for req in catalog.hds_requirements.values():
+        mapped = [c for c in catalog.controls.values() if req.id in c.hds_v2]
+        applying = [c for c in mapped if contracted is None or contracted & set(c.hds_activities)]
+        ids = {c.id for c in applying}
+        mine = [f for f in findings if f["control"] in ids]
+        if contracted is None:
+            applying = [c for c in applying if any(f["control"] == c.id for f in mine)]
+        status = _iso_status(applying, mine) if applying else "not_applicable"
+        rows.append(
+            {
+                "id": req.id,
+                "title": req.title.get(lang),
+                "verified": req.verified,
+                "controls": sorted({f["control"] for f in mine}),
+                "status": status,
             }
         )
     return rows
@@ -214,7 +247,9 @@ def build_report(
     severity or higher; the Annex A table keeps its statuses from every finding (a view filter
     does not change what the run shows of a control) and links only to the findings shown."""
     if run_id is None:
-        run = store.latest_run(tenant)
+        from controlplane.governance.register import latest_sweep
+
+        run = latest_sweep(store, tenant, completed=False)  # not an attestation or waiver run
         if run is None:
             raise InputError.single("--tenant", "", f"no run covers tenant {tenant!r} in the store")
     else:
@@ -249,12 +284,25 @@ def build_report(
         "filters": {"min_severity": min_severity},
         "summary": {
             "counts": counts,
+            "waived": sum(
+                1 for f in findings if f["status"] == "fail" and isinstance(f["evidence"].get("waiver"), dict)
+            ),
             "total": len(findings),
             "compliance_rate": round(counts["pass"] / judged, 4) if judged else None,
         },
         "activities": _activities(findings, catalog, contracted, lang),
         "iso27001": iso_table,
+        "hds_v2": _hds_table(every, catalog, contracted, lang),
         "findings": findings,
         "trend": _trend(store, catalog, tenant, run.run_id, findings, lang, min_severity) if prev_run else None,
         "integrity": _integrity(store, tenant, run.run_id),
+        "governance": _governance(store, tenant),
     }
+
+
+def _governance(store: EvidenceStore, tenant: str) -> dict[str, Any]:
+    """The tenant's attestations and waivers as the register stands now (see governance)."""
+    from controlplane.governance.clock import now
+    from controlplane.governance.summary import governance_records
+
+    return governance_records(store, [tenant], now())

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from controlplane.audit.features import feature_files, scenario_tags
+from controlplane.audit.features import GOVERNANCE_TAGS, feature_files, scenario_tags
 from controlplane.catalog import load_catalog
 from controlplane.plugins import build_registry
 from controlplane.store import EvidenceStore
@@ -167,7 +167,7 @@ def test_every_automated_control_has_a_scenario_and_every_tag_is_real():
     assert not missing, f"controls without a scenario: {sorted(missing)}"
     for s in scenarios:
         where = f"{s.feature}:{s.line}"
-        assert s.controls, f"{where} names no control"
+        assert s.controls or set(s.tags) & GOVERNANCE_TAGS, f"{where} names no control"
         for c in s.controls:
             assert c in catalog.controls, f"{where}: unknown control tag @{c}"
             control = catalog.controls[c]
@@ -192,7 +192,11 @@ import subprocess, sys
 from pathlib import Path
 from controlplane.demo import demo_environment
 from controlplane.plugins import build_registry
+from controlplane.governance.demo import record_demo_attestations
+from controlplane.runner import prepare
 with demo_environment(build_registry(), Path({str(tmp_path / "demo")!r})) as (_ctx, config):
+    prepared = prepare(config)
+    record_demo_attestations(prepared.catalog, prepared.fleet, {str(tmp_path / "ev.sqlite")!r}, Path({str(tmp_path)!r}))
     hdsctl = str(Path(sys.executable).with_name("hdsctl"))
     proc = subprocess.run([hdsctl, "audit", "-c", str(config), "--store", {str(tmp_path / "ev.sqlite")!r},
                            "--tenant", "clinique-sud", "--tenant", "labo-est", "-o", {str(tmp_path / "out")!r}],
@@ -211,7 +215,7 @@ sys.exit(proc.returncode)
         assert any(s == "failed" for c, s in bad.items() if c.startswith(prefix)), prefix
     html = (tmp_path / "out" / "preuves.html").read_text()
     store = EvidenceStore.open(str(tmp_path / "ev.sqlite"), create=False)
-    [run] = store.list_runs()
+    [run] = [r for r in store.list_runs() if r.status == "completed"]  # the audit's sweep, not the attestations
     judged = {r["record_hash"] for r in store.results(run.run_id) if r["status"] != "not_applicable"}
     store.close()
     assert judged <= set(re.findall(r"<code>([0-9a-f]{64})</code>", html))

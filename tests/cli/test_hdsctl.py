@@ -9,6 +9,7 @@ import yaml
 
 from tests.cli.conftest import hdsctl
 from tests.support.fleet import tenant, write_fleet
+from tests.support.governance import attest_all
 
 
 def test_controls_list_json_gives_ids_activities_and_iso():
@@ -59,11 +60,12 @@ def test_run_json_document_and_exit_code_1_on_failures(tls_fleet, tmp_path):
 
 def test_run_exit_0_when_all_pass_and_summary_table(tls_fleet, tmp_path):
     store = tmp_path / "ev.sqlite"
+    attest_all(tls_fleet, store)  # its attested controls (GOV-xx, K8S-15) vouched for
     proc = hdsctl("run", "-c", str(tls_fleet), "--store", str(store), "--tenant", "alpha")
     assert proc.returncode == 0, proc.stderr + proc.stdout
     lines = proc.stdout.splitlines()
     row = next(line for line in lines if line.startswith("alpha"))
-    assert row.split() == ["alpha", "-", "-", "-", "5/0/0", "5/0/0", "-"]
+    assert row.split() == ["alpha", "-", "-", "-", "19/0/0", "19/0/0", "-"]  # 5 TLS + 14 attested
     assert not any(line.startswith("beta") for line in lines)
     assert f"Evidence stored in {store}" in proc.stdout
 
@@ -160,12 +162,13 @@ def test_shards_through_the_cli_cover_the_fleet_once(tmp_path):
     cfg = write_fleet(tmp_path / "hds.yaml", [tenant(t, [5]) for t in ids])
     seen: list[str] = []
     for i in range(3):
+        attest_all(cfg, tmp_path / f"s{i}.sqlite")
         proc = hdsctl(
             "run", "-c", str(cfg), "--store", str(tmp_path / f"s{i}.sqlite"), "--shard", f"{i}/3", "--format", "json"
         )
         assert proc.returncode == 0, proc.stderr
         run = json.loads(hdsctl("runs", "list", "--store", str(tmp_path / f"s{i}.sqlite"), "--format", "json").stdout)
-        seen += run[0]["tenants"]
+        seen += next(r for r in run if r["status"] == "completed")["tenants"]
     assert sorted(seen) == ids
 
 

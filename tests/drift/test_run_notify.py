@@ -15,6 +15,7 @@ from controlplane.cli.main import cli
 from controlplane.store import EvidenceStore
 from hds_tls.local_server import LocalCA, LocalTlsServer
 from tests.drift.webhooks import SilentListener, WebhookReceiver, refused_port
+from tests.support.governance import attest_all
 
 SECRET_BITS = ("hunter22", "token=", "s3cret-query")
 
@@ -34,8 +35,9 @@ class Sweep:
         self.config = tmp_path / "hds.yaml"
         self.store = tmp_path / "evidence.sqlite"
         self.endpoints = endpoints
+        self.attested = False
 
-    def run(self, server: str, *extra: str) -> object:
+    def run(self, server: str, *extra: str, attest: bool = True) -> object:
         target = {
             "name": "portail",
             "host": "127.0.0.1",
@@ -56,13 +58,17 @@ class Sweep:
             ],
         }
         self.config.write_text(yaml.safe_dump(fleet), encoding="utf-8")
+        if attest and not self.attested:  # the tenant's attested controls vouched for: only TLS can fail
+            attest_all(self.config, self.store)
+            self.attested = True
         args = ["run", "-c", str(self.config), "--store", str(self.store), *extra]
         return CliRunner().invoke(cli, args, env={"HDS_NOTIFY_URL": None, "OTEL_EXPORTER_OTLP_ENDPOINT": None})
 
     def runs(self) -> list:
         store = EvidenceStore.open(str(self.store), create=False)
         try:
-            return [(r, sum(x["target"] == "portail" for x in store.results(r.run_id))) for r in store.list_runs(100)]
+            sweeps = [r for r in store.list_runs(100) if r.status != "recorded"]  # not the attestations
+            return [(r, sum(x["target"] == "portail" for x in store.results(r.run_id))) for r in sweeps]
         finally:
             store.close()
 
@@ -140,7 +146,7 @@ def test_a_failing_webhook_keeps_the_exit_code_and_the_evidence(sweep: Sweep, ki
 
 
 def test_a_bad_webhook_url_is_refused_before_anything_runs(sweep: Sweep):
-    result = sweep.run("good", "--notify", "ftp://ops:hunter22@example.org/x")
+    result = sweep.run("good", "--notify", "ftp://ops:hunter22@example.org/x", attest=False)
     assert result.exit_code == 2
     assert result.stderr.strip() == "hdsctl: error: --notify: the webhook URL must start with http:// or https://"
     assert not sweep.store.exists()

@@ -68,7 +68,7 @@ def test_annex_a_statement_of_applicability(alpha):
     assert rows["A.8.24"]["status"] == "non_compliant"
     assert set(rows["A.8.24"]["findings"]) == set(anchors.values())
     assert rows["A.8.20"]["status"] == "non_compliant" and rows["A.8.20"]["findings"] == [anchors["TLS-01"]]
-    assert rows["A.5.1"]["status"] == "not_covered" and rows["A.5.1"]["findings"] == []
+    assert rows["A.5.3"]["status"] == "not_covered" and rows["A.5.3"]["findings"] == []
     assert rows["A.7.1"]["status"] == "not_applicable"  # PHY-01 is activity 1, not contracted
 
 

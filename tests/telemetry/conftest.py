@@ -19,6 +19,7 @@ from controlplane.runner import execute, prepare
 from controlplane.store import EvidenceStore
 from controlplane.telemetry import Telemetry
 from hds_tls.local_server import LocalCA, LocalTlsServer
+from tests.support.governance import attest_all
 from tests.telemetry import probe_plugin
 from tests.telemetry.observed import SECRET, ObservedRun, tls_entry
 
@@ -78,6 +79,7 @@ def observed_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ObservedR
     tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
     reader = InMemoryMetricReader()
     meter_provider = MeterProvider(metric_readers=[reader])
+    attest_all(config, work / "evidence.sqlite", registry=registry)  # attested controls vouched for
     store = EvidenceStore.open(str(work / "evidence.sqlite"))
     try:
         outcome = execute(prepared, store, telemetry=Telemetry(tracer_provider, meter_provider))

@@ -20,6 +20,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from controlplane.telemetry import from_environment
 from hds_tls.local_server import LocalCA, LocalTlsServer
+from tests.support.governance import attest_all
 
 HDSCTL = str(Path(sys.executable).with_name("hdsctl"))
 
@@ -102,6 +103,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def hdsctl_run(fleet_file: Path, store: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    attest_all(fleet_file, store)  # the tenant's attested controls vouched for: the run passes
     return subprocess.run(
         [HDSCTL, "run", "-c", str(fleet_file), "--store", str(store), "--format", "json"],
         env=env,
@@ -155,6 +157,7 @@ def test_a_run_without_otel_variables_never_imports_opentelemetry(fleet_file: Pa
         f"open({str(report)!r}, 'w').write(json.dumps({{'code': code, "
         "'otel': sorted(m for m in sys.modules if m.startswith('opentelemetry'))}))\n"
     )
+    attest_all(fleet_file, tmp_path / "e.sqlite")
     proc = subprocess.run([sys.executable, "-c", script], env=clean_env(), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     seen = json.loads(report.read_text())
@@ -206,4 +209,4 @@ def test_an_unreachable_collector_never_changes_the_run_outcome(fleet_file: Path
     proc = hdsctl_run(fleet_file, tmp_path / "e.sqlite", env)
     assert proc.returncode == 0, proc.stderr
     document = json.loads(proc.stdout)
-    assert document["status"] == "completed" and document["counts"]["pass"] == 5
+    assert document["status"] == "completed" and document["counts"]["pass"] == 5 + 14  # TLS + attested

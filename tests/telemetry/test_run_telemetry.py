@@ -156,7 +156,8 @@ def test_gauges_give_last_success_and_compliance_per_tenant_and_activity(observe
         for p in data_points(observed_run.metrics, "hds.compliance.ratio")
     }
     assert ratios == {k: passed / total for k, (passed, total) in tally.items()}
-    assert ratios[("t-gamma", 5)] == 0.5  # PRB-01 passed, PRB-02 hung (error); its TLS controls are n/a
+    # PRB-01 passed, PRB-02 hung (error), its TLS controls are n/a; 14 attested controls vouched for
+    assert ratios[("t-gamma", 5)] == (1 + 14) / (2 + 14)
 
 
 def test_span_attributes_hold_only_ids_names_and_statuses(observed_run: ObservedRun):

@@ -60,7 +60,7 @@ def test_two_tenants_one_listing_and_evidence_kept_apart(apiserver, kubeconfig, 
     assert beta_failed == {f"K8S-{i:02d}" for i in (1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12)}
     beta_cross = next(r for r in results["beta"] if r["control"] == "K8S-08")
     assert beta_cross["message"].endswith("to a ServiceAccount of a namespace outside this tenant")
-    assert beta_cross["iso27001"] == ["A.8.2", "A.5.15"]
+    assert beta_cross["iso27001"] == ["A.5.15", "A.5.18"]  # issue 16: ordinary bindings, not A.8.2
     assert beta_cross["hds_activities"] == [4]
 
 
