@@ -11,6 +11,7 @@ import pytest
 
 from tests.cli.conftest import hdsctl
 from tests.support.fleet import tenant, write_fleet
+from tests.support.governance import attest_all
 
 MISSING = "HDS_TEST_FIX_FIRST_MISSING_KEY"
 
@@ -38,7 +39,7 @@ def fleet(tmp_path, tls_server, ca):
             "buckets": [{"name": f"{tid}-data", "roles": ["data"]}],
         }
 
-    return write_fleet(
+    config = write_fleet(
         tmp_path / "hds.yaml",
         [
             tenant("alpha", [4, 5], {"tls": [tls(good, "good.test")], "s3": [s3("alpha")]}),
@@ -47,10 +48,17 @@ def fleet(tmp_path, tls_server, ca):
         ],
         {"workers": 4, "collect_timeout_s": 5, "check_timeout_s": 5},
     )
+    attest_all(config, tmp_path / "ev.sqlite")  # the host's register: attested controls hold
+    return config
 
 
 def _catalog() -> dict[str, dict]:
     return {c["id"]: c for c in json.loads(hdsctl("controls", "list", "--format", "json").stdout)}
+
+
+def _latest_sweep(store: str) -> str:
+    runs = json.loads(hdsctl("runs", "list", "--store", store, "--format", "json").stdout)
+    return next(r["run_id"] for r in runs if r["status"] == "completed")  # not an attestation's record
 
 
 def _section(stdout: str, title: str) -> list[str]:
@@ -99,7 +107,7 @@ def test_severity_column_and_floor_on_run_and_runs_show(fleet, tmp_path):
     listed = [line.split() for line in new[3:] if line.startswith(("beta", "gamma"))]
     assert listed and all(row[2] == catalog[row[1]]["severity"] in ("high", "critical") for row in listed)
     assert not any(row[1] == "TLS-04" for row in listed), "TLS-04 is medium"
-    run_id = json.loads(hdsctl("runs", "list", "--store", store, "--format", "json").stdout)[0]["run_id"]
+    run_id = _latest_sweep(store)
     shown = hdsctl("runs", "show", run_id, "--store", store, env={"COLUMNS": "200"})
     failures = [line.split() for line in _section(shown.stdout, "Failures")[3:] if line.startswith(("beta", "gamma"))]
     assert {row[1] for row in failures} >= {"TLS-03", "TLS-04"}
@@ -119,6 +127,6 @@ def test_the_activity_cells_say_what_they_count_and_lang_switches_titles(fleet, 
     title_fr = _catalog()["TLS-03"]["title"]
     title_en = _catalog()["TLS-03"]["title_en"]
     assert title_en in proc.stdout and title_fr not in proc.stdout
-    run_id = json.loads(hdsctl("runs", "list", "--store", store, "--format", "json").stdout)[0]["run_id"]
+    run_id = _latest_sweep(store)
     french = hdsctl("runs", "show", run_id, "--store", store, env={"COLUMNS": "200", "HDS_LANG": "fr"})
     assert title_fr in french.stdout and title_en not in french.stdout

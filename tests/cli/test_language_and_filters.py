@@ -10,6 +10,7 @@ import pytest
 
 from controlplane.catalog import load_catalog
 from tests.cli.conftest import hdsctl
+from tests.support.governance import attest_all
 
 WIDE = {"COLUMNS": "250"}
 
@@ -57,6 +58,7 @@ def test_impossible_filter_values_exit_2_without_output(args):
 
 def test_runs_list_for_a_tenant_no_run_covers_exits_2(tls_fleet, tmp_path):
     store = str(tmp_path / "ev.sqlite")
+    attest_all(tls_fleet, store)
     assert hdsctl("run", "-c", str(tls_fleet), "--store", store, "--tenant", "alpha").returncode == 0
     assert json.loads(hdsctl("runs", "list", "--store", store, "--tenant", "alpha", "--format", "json").stdout)
     proc = hdsctl("runs", "list", "--store", store, "--tenant", "gamma")

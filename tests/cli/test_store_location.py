@@ -24,8 +24,14 @@ def _fleet_with_store(folder: Path, store: str) -> Path:
 
 
 def _runs(proc) -> list[dict]:
+    """The sweeps a `runs list --format json` shows (attestation and waiver records left out)."""
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return [r for r in json.loads(proc.stdout) if r["status"] == "completed"]
+
+
+def _ran(proc) -> bool:
+    """The run stored its results: 0 or 1 (alpha's attested controls have no attestation here)."""
+    return proc.returncode in (0, 1) and json.loads(proc.stdout)["status"] == "completed"
 
 
 def test_the_fleet_file_store_key_is_used_by_every_command_relative_to_the_file(tmp_path: Path):
@@ -34,7 +40,7 @@ def test_the_fleet_file_store_key_is_used_by_every_command_relative_to_the_file(
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     run = hdsctl("run", "-c", str(cfg), "--format", "json", cwd=elsewhere)
-    assert run.returncode == 0, run.stderr
+    assert _ran(run), run.stderr
     assert json.loads(run.stdout)["store"] == str(tmp_path / "ops" / "evidence" / "fleet.sqlite")
     assert not (elsewhere / "hds-evidence.sqlite").exists()
     # From the fleet file's folder (./hds.yaml) or anywhere with HDS_CONFIG: same store, no --store.
@@ -42,19 +48,16 @@ def test_the_fleet_file_store_key_is_used_by_every_command_relative_to_the_file(
     assert listed["run_id"] == json.loads(run.stdout)["run_id"]
     assert _runs(hdsctl("runs", "list", "--format", "json", cwd=elsewhere, env={"HDS_CONFIG": str(cfg)}))
     shown = hdsctl("runs", "show", listed["run_id"], cwd=tmp_path / "ops")
-    assert shown.returncode == 0 and listed["run_id"] in shown.stdout
+    assert shown.returncode in (0, 1) and listed["run_id"] in shown.stdout and "Traceback" not in shown.stderr
 
 
 def test_store_option_then_env_then_fleet_file(tmp_path: Path):
     cfg = _fleet_with_store(tmp_path, "from-file.sqlite")
-    assert hdsctl("run", "-c", str(cfg), "--format", "json", cwd=tmp_path).returncode == 0
-    assert (
-        hdsctl("run", "-c", str(cfg), "--format", "json", env={"HDS_STORE": str(tmp_path / "env.sqlite")}).returncode
-        == 0
-    )
+    assert _ran(hdsctl("run", "-c", str(cfg), "--format", "json", cwd=tmp_path))
+    assert _ran(hdsctl("run", "-c", str(cfg), "--format", "json", env={"HDS_STORE": str(tmp_path / "env.sqlite")}))
     option = tmp_path / "option.sqlite"
     env = {"HDS_STORE": str(tmp_path / "env.sqlite")}
-    assert hdsctl("run", "-c", str(cfg), "--store", str(option), "--format", "json", env=env).returncode == 0
+    assert _ran(hdsctl("run", "-c", str(cfg), "--store", str(option), "--format", "json", env=env))
     for name in ("from-file.sqlite", "env.sqlite", "option.sqlite"):
         assert len(_runs(hdsctl("runs", "list", "--store", str(tmp_path / name), "--format", "json"))) == 1, name
 

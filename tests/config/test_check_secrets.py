@@ -61,7 +61,7 @@ def test_all_resolved_says_how_many_and_prints_none(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == f"{cfg}: valid (2 tenants, 2 targets, 4 secret references resolved)"
     doc = json.loads(hdsctl("config", "validate", str(cfg), "--check-secrets", "--format", "json", env=env).stdout)
-    assert doc == {"valid": True, "tenants": 2, "targets": 2, "secrets_checked": 4}
+    assert doc == {"valid": True, "tenants": 2, "targets": 2, "waivers": 0, "secrets_checked": 4}
     assert CANARY not in proc.stdout + proc.stderr
 
 
