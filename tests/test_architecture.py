@@ -12,8 +12,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE_DIRS = {"controlplane": ROOT / "controlplane"} | {
     p.name: p for p in sorted((ROOT / "plugins").iterdir()) if p.name.startswith("hds_") and p.is_dir()
@@ -132,7 +130,6 @@ def test_the_walk_counts_function_level_imports(tmp_path: Path) -> None:
     assert list(_imports("controlplane.x", source)) == ["controlplane.store.lease"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19 item 1: `backup manifest` still lives in controlplane/cli")
 def test_the_core_imports_no_plugin() -> None:
     """Plugins depend on the core, never the reverse: a plugin's code reaches the core only through
     the hooks (`controlplane/hookspecs.py`)."""

@@ -23,6 +23,8 @@ from hds_backup.pg_target import PostgresTarget
 from hds_backup.target import BackupTarget
 
 if TYPE_CHECKING:
+    import click
+
     from controlplane.demo_context import DemoContext
 
 __version__ = "0.1.0"
@@ -107,3 +109,10 @@ def hds_demo_setup(ctx: DemoContext) -> None:
     from hds_backup.demo import demo_setup  # PostgreSQL and moto start only for `hdsctl demo`
 
     demo_setup(ctx)
+
+
+@hookimpl
+def hds_commands() -> list[click.Command]:
+    from hds_backup.cli import backup  # click only: the command imports its work when it runs
+
+    return [backup]
