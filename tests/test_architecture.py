@@ -1,5 +1,6 @@
-"""The shape of the code, enforced: the core never imports a plugin, and no two modules import
-each other, directly or round a longer loop.
+"""The shape of the code, enforced: the core never imports a plugin, a plugin reaches another only
+through its public `api` module, and no two modules import each other, directly or round a
+longer loop.
 
 The imports are read from the source (an AST walk), not by importing: every import statement
 counts, at module level, inside functions, and under `if TYPE_CHECKING:`. An import deferred into
@@ -44,13 +45,19 @@ def _resolve(name: str) -> str | None:
 
 def _imports(module: str, path: Path) -> Iterator[str]:
     """The known modules `module` imports, wherever the import statement stands."""
+    for target, _name in _imported_names(module, path):
+        yield target
+
+
+def _imported_names(module: str, path: Path) -> Iterator[tuple[str, str]]:
+    """(known module, name imported from it or "") for every import statement of `module`."""
     is_package = path.name == "__init__.py"
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 target = _resolve(alias.name)
                 if target is not None:
-                    yield target
+                    yield target, ""
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = module.split(".") if is_package else module.split(".")[:-1]
@@ -61,7 +68,7 @@ def _imports(module: str, path: Path) -> Iterator[str]:
             for alias in node.names:
                 target = _resolve(f"{source}.{alias.name}")
                 if target is not None:
-                    yield target
+                    yield target, "" if target.endswith(f".{alias.name}") else alias.name
 
 
 def _graph() -> dict[str, set[str]]:
@@ -116,7 +123,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_the_walk_sees_the_core_and_every_plugin() -> None:
     """Guards the guard: a walk that found nothing would pass everything."""
     assert "controlplane.cli.main" in MODULES
-    assert {"hds_tls", "hds_s3", "hds_kubernetes", "hds_backup"} <= set(PACKAGE_DIRS)
+    assert {"hds_tls", "hds_s3", "hds_kubernetes", "hds_backup", "hds_postgresql"} <= set(PACKAGE_DIRS)
     graph = _graph()
     assert "controlplane.store" in graph["controlplane.evidence.verify"]
 
@@ -128,6 +135,12 @@ def test_the_walk_counts_function_level_imports(tmp_path: Path) -> None:
     source = tmp_path / "m.py"
     source.write_text("def f():\n    from controlplane.store import lease\n", encoding="utf-8")
     assert list(_imports("controlplane.x", source)) == ["controlplane.store.lease"]
+    source.write_text("from hds_s3.target import _check_url, S3Target\nimport hds_s3.api\n", encoding="utf-8")
+    assert list(_imported_names("hds_backup.x", source)) == [
+        ("hds_s3.target", "_check_url"),
+        ("hds_s3.target", "S3Target"),
+        ("hds_s3.api", ""),
+    ]
 
 
 def test_the_core_imports_no_plugin() -> None:
@@ -140,6 +153,28 @@ def test_the_core_imports_no_plugin() -> None:
         for target in targets
         if target.split(".")[0].startswith("hds_")
     )
+    assert wrong == []
+
+
+DEMO_MODULES = {"hds_backup.demo"}
+"""Demo set-up that starts the other plugins' local emulators (issue 19 item 6 moves demo code into
+demo subpackages); production modules get no such exception."""
+
+
+def test_a_plugin_reaches_another_only_through_its_api_module() -> None:
+    """Shared code between plugins is a documented contract (`hds_s3.api`, `hds_postgresql.api`),
+    never a private name or an internal module that may change under the other plugin."""
+    wrong = []
+    for module, path in MODULES.items():
+        top = module.split(".")[0]
+        if not top.startswith("hds_"):
+            continue
+        for target, name in _imported_names(module, path):
+            other = target.split(".")[0]
+            if other == top or not other.startswith("hds_"):
+                continue
+            if name.startswith("_") or (target != f"{other}.api" and module not in DEMO_MODULES):
+                wrong.append(f"{module} imports {target}{'.' + name if name else ''}")
     assert wrong == []
 
 

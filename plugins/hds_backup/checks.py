@@ -15,7 +15,7 @@ from typing import Any
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_backup.snapshot import BackupSnapshot, SetSnapshot
-from hds_s3.snapshot import Aspect, AspectState
+from hds_s3.api import Aspect, AspectState
 
 CLOCK_SKEW_S = 300
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")

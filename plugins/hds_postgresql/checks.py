@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
-from hds_backup.pg_collect import PostgresSnapshot
-from hds_backup.pg_target import PostgresTarget
+from hds_postgresql.collect import PostgresSnapshot
+from hds_postgresql.target import PostgresTarget
 
 
 def _setting(snap: PostgresSnapshot, name: str) -> str | None:
