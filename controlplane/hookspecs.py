@@ -59,6 +59,11 @@ def hds_checks() -> list[CheckSpec]:
     evidence. A check that raises, hangs past the check timeout, returns nothing, or returns
     anything but findings becomes an ``error`` result naming the reason; it never stops the run.
     Check ids must be unique across plugins.
+
+    The convention of every built-in plugin: declare each check once, at its function, with
+    ``@check(id, target_kind, description)`` in modules named ``checks*.py``, and return
+    ``declared_checks(__name__)`` here (:mod:`controlplane.check_declarations`): the declarations
+    are read without importing the check modules, each imported on its first call.
     """
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from controlplane.check_declarations import declared_checks
 from controlplane.hookspecs import hookimpl
 from controlplane.plugin_types import CheckSpec, TargetKind, deferred
 from hds_backup.target import BackupTarget
@@ -43,38 +44,8 @@ def hds_target_kinds() -> list[TargetKind]:
 
 @hookimpl
 def hds_checks() -> list[CheckSpec]:
-    return [
-        CheckSpec(
-            "backup.freshness", "backup", deferred("hds_backup.checks", "freshness"), "newest backup within the RPO"
-        ),
-        CheckSpec(
-            "backup.off_site", "backup", deferred("hds_backup.checks", "off_site"), "copy on another site, in the EEA"
-        ),
-        CheckSpec(
-            "backup.immutability",
-            "backup",
-            deferred("hds_backup.checks", "immutability"),
-            "copy cannot be deleted during retention",
-        ),
-        CheckSpec(
-            "backup.encryption",
-            "backup",
-            deferred("hds_backup.checks", "encryption"),
-            "backup objects encrypted at rest",
-        ),
-        CheckSpec(
-            "backup.restore_integrity",
-            "backup",
-            deferred("hds_backup.checks_restore", "restore_integrity"),
-            "restores, equal to manifest",
-        ),
-        CheckSpec(
-            "backup.restore_time",
-            "backup",
-            deferred("hds_backup.checks_restore", "restore_time"),
-            "restores within the RTO",
-        ),
-    ]
+    """Each check is declared once, by `@check` at its function in the `checks*.py` modules."""
+    return declared_checks(__name__)
 
 
 @hookimpl(trylast=True)

@@ -11,6 +11,7 @@ a target is collected.
 
 from __future__ import annotations
 
+from controlplane.check_declarations import declared_checks
 from controlplane.hookspecs import hookimpl
 from controlplane.plugin_types import CheckSpec, TargetKind, deferred
 from hds_postgresql.target import PostgresTarget
@@ -32,24 +33,5 @@ def hds_target_kinds() -> list[TargetKind]:
 
 @hookimpl
 def hds_checks() -> list[CheckSpec]:
-    return [
-        CheckSpec("postgresql.ssl", "postgresql", deferred("hds_postgresql.checks", "ssl_enabled"), "TLS on"),
-        CheckSpec(
-            "postgresql.password_encryption",
-            "postgresql",
-            deferred("hds_postgresql.checks", "password_encryption"),
-            "SCRAM passwords",
-        ),
-        CheckSpec(
-            "postgresql.connection_logging",
-            "postgresql",
-            deferred("hds_postgresql.checks", "connection_logging"),
-            "connections logged",
-        ),
-        CheckSpec(
-            "postgresql.streaming_replica",
-            "postgresql",
-            deferred("hds_postgresql.checks", "streaming_replica"),
-            "streaming replica",
-        ),
-    ]
+    """Each check is declared once, by `@check` at its function in the `checks*.py` modules."""
+    return declared_checks(__name__)
