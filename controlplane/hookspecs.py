@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from controlplane.demo_context import DemoContext
     from controlplane.evidence.witness import WitnessScheme
     from controlplane.plugin_types import CheckSpec, TargetKind
@@ -57,6 +59,11 @@ def hds_checks() -> list[CheckSpec]:
     evidence. A check that raises, hangs past the check timeout, returns nothing, or returns
     anything but findings becomes an ``error`` result naming the reason; it never stops the run.
     Check ids must be unique across plugins.
+
+    The convention of every built-in plugin: declare each check once, at its function, with
+    ``@check(id, target_kind, description)`` in modules named ``checks*.py``, and return
+    ``declared_checks(__name__)`` here (:mod:`controlplane.check_declarations`): the declarations
+    are read without importing the check modules, each imported on its first call.
     """
 
 
@@ -92,4 +99,23 @@ def hds_witnesses() -> list[WitnessScheme]:
     every head kept, oldest first, plus what is wrong with the witness itself. The first plugin
     registering a scheme wins; the core provides ``file``. Keep cloud SDK imports inside the
     factory, so listing schemes stays cheap.
+    """
+
+
+@hookspec
+def hds_commands() -> list[click.Command]:
+    """Return the ``hdsctl`` subcommands this plugin adds: click commands or groups, each under
+    its own name (``hds_backup`` adds the ``backup`` group, hence ``hdsctl backup manifest``).
+
+    Called only when ``hdsctl`` meets a command name the core does not know, or lists every
+    command (``hdsctl --help``): a core command starts without loading any plugin. Keep the
+    command's heavy imports (cloud SDKs, database drivers) inside its function, so listing the
+    commands stays cheap. A name may not be a core command's or another plugin's (the CLI refuses
+    the installation). Raise :class:`controlplane.errors.InputError` for bad input: the CLI prints
+    it on one line and exits 2, like the core's commands. Example::
+
+        @hookimpl
+        def hds_commands():
+            from my_plugin.cli import mygroup  # a click.Group
+            return [mygroup]
     """

@@ -57,7 +57,7 @@ def new_plugin_manager() -> pluggy.PluginManager:
     return pm
 
 
-def _each_impl(pm: pluggy.PluginManager, hook_name: str) -> Iterable[tuple[str, Any]]:
+def each_impl(pm: pluggy.PluginManager, hook_name: str) -> Iterable[tuple[str, Any]]:
     """Call a hook implementation by implementation, so each result keeps its plugin's name."""
     hook = getattr(pm.hook, hook_name)
     for impl in reversed(hook.get_hookimpls()):  # registration order
@@ -80,7 +80,7 @@ def build_registry(load_entrypoints: bool = True, extra_plugins: Iterable[tuple[
         if name not in reg.versions:
             reg.versions[name] = str(getattr(plugin, "__version__", "unknown"))
 
-    for plugin_name, kinds in _each_impl(pm, "hds_target_kinds"):
+    for plugin_name, kinds in each_impl(pm, "hds_target_kinds"):
         for kind in kinds:
             if kind.name in reg.target_kinds:
                 raise PluginContractError(
@@ -90,7 +90,7 @@ def build_registry(load_entrypoints: bool = True, extra_plugins: Iterable[tuple[
             if "name" not in kind.model.model_fields:
                 raise PluginContractError(f"plugin {plugin_name!r}: target model for {kind.name!r} has no 'name' field")
             reg.target_kinds[kind.name] = dataclasses.replace(kind, plugin=plugin_name)
-    for plugin_name, checks in _each_impl(pm, "hds_checks"):
+    for plugin_name, checks in each_impl(pm, "hds_checks"):
         for check in checks:
             if check.id in reg.checks:
                 raise PluginContractError(
@@ -101,7 +101,7 @@ def build_registry(load_entrypoints: bool = True, extra_plugins: Iterable[tuple[
                     f"plugin {plugin_name!r}: check {check.id!r} reads unknown target kind {check.target_kind!r}"
                 )
             reg.checks[check.id] = dataclasses.replace(check, plugin=plugin_name)
-    for _plugin_name, files in _each_impl(pm, "hds_catalog_files"):
+    for _plugin_name, files in each_impl(pm, "hds_catalog_files"):
         reg.catalog_files.extend(Path(f) for f in files)
     return reg
 
@@ -133,4 +133,4 @@ def outside_catalog_files() -> list[Path]:
     for ep in outside:
         if pm.get_plugin(ep.name) is None and not pm.is_blocked(ep.name):
             pm.register(ep.load(), name=ep.name)
-    return [Path(f) for _name, files in _each_impl(pm, "hds_catalog_files") for f in files]
+    return [Path(f) for _name, files in each_impl(pm, "hds_catalog_files") for f in files]

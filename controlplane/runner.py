@@ -94,7 +94,7 @@ def prepare(
     return Prepared(reg, catalog, fleet, plan, filters, waivers)
 
 
-def check_key(tenant: str, control: str, target: str) -> tuple[str, str, str]:
+def planned_check_key(tenant: str, control: str, target: str) -> tuple[str, str, str]:
     """What a run plans exactly once: a control on one target of one tenant (target "" when the
     control cannot run); its findings are stored together (see `EvidenceStore.add`)."""
     return tenant, control, target
@@ -105,11 +105,15 @@ def remaining_plan(plan: Plan, done: set[tuple[str, str, str]]) -> Plan:
     collected again."""
     units = []
     for unit in plan.units:
-        left = tuple(p for p in unit.controls if check_key(unit.tenant.id, p.control.id, unit.target_name) not in done)
+        left = tuple(
+            p for p in unit.controls if planned_check_key(unit.tenant.id, p.control.id, unit.target_name) not in done
+        )
         if left:
             units.append(replace(unit, controls=left))
-    unrunnable = tuple(u for u in plan.unrunnable if check_key(u.tenant.id, u.planned.control.id, "") not in done)
-    attested = tuple(a for a in plan.attested if check_key(a.tenant.id, a.planned.control.id, "") not in done)
+    unrunnable = tuple(
+        u for u in plan.unrunnable if planned_check_key(u.tenant.id, u.planned.control.id, "") not in done
+    )
+    attested = tuple(a for a in plan.attested if planned_check_key(a.tenant.id, a.planned.control.id, "") not in done)
     return Plan(tuple(units), unrunnable, plan.tenants, attested)
 
 
@@ -151,7 +155,7 @@ def prepare_resume(
     done: set[tuple[str, str, str]] = set()
     counts: dict[str, int] = {}
     for r in store.results(run_id):
-        done.add(check_key(r["tenant"], r["control"], r["target"]))
+        done.add(planned_check_key(r["tenant"], r["control"], r["target"]))
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     plan = remaining_plan(prepared.plan, done)
     return replace(prepared, plan=plan), ResumePoint(run_id, counts, len(done))

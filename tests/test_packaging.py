@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def wheel_names(tmp_path_factory) -> list[str]:
+def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
@@ -23,7 +23,12 @@ def wheel_names(tmp_path_factory) -> list[str]:
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
-    [wheel] = out.glob("hds_controlplane-*.whl")
+    [built] = out.glob("hds_controlplane-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def wheel_names(wheel) -> list[str]:
     with zipfile.ZipFile(wheel) as zf:
         return zf.namelist()
 
@@ -56,3 +61,40 @@ def test_every_plugin_module_is_packaged(wheel_names):
     for py in (ROOT / "controlplane").rglob("*.py"):
         rel = py.relative_to(ROOT).as_posix()
         assert rel in wheel_names, rel
+
+
+def test_every_builtin_plugin_is_an_entry_point(wheel, wheel_names):
+    with zipfile.ZipFile(wheel) as zf:
+        text = zf.read(next(n for n in wheel_names if n.endswith("entry_points.txt"))).decode()
+    for name in ("tls", "s3", "kubernetes", "backup", "postgresql"):
+        assert f"{name} = hds_{name}" in text
+
+
+def test_a_plain_install_runs_the_plugin_command_outside_the_repository(wheel, tmp_path):
+    """`hdsctl backup manifest` comes from the installed hds_backup through the `hds_commands`
+    hook, not from the source tree."""
+    site = tmp_path / "site"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    code = (
+        "import sys, hds_backup\n"
+        f"assert hds_backup.__file__.startswith({str(site)!r}), hds_backup.__file__\n"
+        "from controlplane.cli.main import main\n"
+        "sys.argv = ['hdsctl', 'backup', 'manifest', '--help']\n"
+        "main()\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "--backup-format" in run.stdout

@@ -57,11 +57,8 @@ def audit(
         from controlplane.evidence import seal_run
         from controlplane.store import EvidenceStore
 
-        with_store = EvidenceStore.open(store, create=False)
-        try:
+        with EvidenceStore.open(store, create=False) as with_store:
             sealed = seal_run(with_store, outcome.run.run_id, key)
-        finally:
-            with_store.close()
         click.echo(f"Exécution {sealed.run_id} scellée, clé {sealed.key_id}")
     for line in french_summary(outcome.run.run_id, list(prepared.plan.tenants), outcome.results):
         click.echo(line)

@@ -68,11 +68,8 @@ def seal(store: str, run_id: str, key: str, fmt: str) -> None:
     from controlplane.evidence import load_signing_key, seal_run
 
     private = load_signing_key(key)
-    s = _open(store)
-    try:
+    with _open(store) as s:
         outcome = seal_run(s, run_id, private)
-    finally:
-        s.close()
     if fmt == "json":
         emit_json(
             {
@@ -137,15 +134,12 @@ def verify(
     pinned = load_public_key(public_key) if public_key else None
     witness = None
     if witness_url:
-        from controlplane.evidence.witness import open_witness
+        from controlplane.evidence.witness_registry import open_witness
 
         witness = open_witness(witness_url)
-    s = _open(store, integrity="full")
-    try:
+    with _open(store, integrity="full") as s:
         contents = witness.read({tenant} if tenant else None) if witness is not None else None
         result = verify_store(s, tenant, run_id, pinned, location=store, jobs=jobs, witness=contents)
-    finally:
-        s.close()
     code = result.exit_code(require_seals)
     if fmt == "json":
         emit_json(result.as_dict() | {"require_seals": require_seals})
@@ -198,19 +192,17 @@ def _print_verification(result: Any, pinned: bool, require_seals: bool) -> None:
 def anchor(store: str, run_id: str, witness_url: str, fmt: str) -> None:
     """Write each tenant's chain head after a run to the witness: for a run sealed after it ran
     (`evidence seal`), so the witness also holds its seal. `hdsctl run --witness` does this itself."""
-    from controlplane.evidence.witness import anchor_run, open_witness
+    from controlplane.evidence.witness import anchor_run
+    from controlplane.evidence.witness_registry import open_witness
 
     witness = open_witness(witness_url)
-    s = _open(store)
-    try:
+    with _open(store) as s:
         run = s.get_run(run_id)
         if run is None:
             raise InputError.single("--run", "", f"no run {run_id!r} in the store")
         if run.status == "running":
             raise InputError.single("--run", "", f"run {run_id} is still running: anchor it once it has finished")
         heads = anchor_run(s, run_id, witness)
-    finally:
-        s.close()
     if fmt == "json":
         emit_json({"run_id": run_id, "witness": witness.url, "heads": [h.as_dict() for h in heads]})
         return
@@ -238,11 +230,8 @@ def export(store: str, tenant: str, run_id: str | None, output: Path, allow_unse
     public key, a stdlib-only verifier and a README (fr/en) on checking it with standard tools."""
     from controlplane.evidence import export_bundle
 
-    s = _open(store)
-    try:
+    with _open(store) as s:
         summary = export_bundle(s, tenant, output, run_id, allow_unsealed)
-    finally:
-        s.close()
     if fmt == "json":
         emit_json({k: (str(v) if isinstance(v, Path) else v) for k, v in summary.__dict__.items()})
         return

@@ -12,6 +12,17 @@ from controlplane.errors import InputError, PluginContractError, _printable
 
 
 class HdsGroup(click.Group):
+    """The core's commands, then those plugins add through the `hds_commands` hook. Plugins are
+    loaded only for a name the core does not know (or for the full list, `hdsctl --help`): a core
+    command such as `hdsctl controls list` starts without importing any plugin."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_plugin_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        return found if found is not None else _plugin_commands(ctx).get(cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -51,9 +62,7 @@ def _register() -> None:
     cli.add_command(demo_cmd.demo)
     cli.add_command(audit_cmd.audit)
 
-    from controlplane.cli import backup_cmds, evidence_cmds, report_cmds
-
-    cli.add_command(backup_cmds.backup)
+    from controlplane.cli import evidence_cmds, report_cmds
 
     cli.add_command(evidence_cmds.evidence)
     cli.add_command(report_cmds.report)
@@ -68,6 +77,17 @@ def _register() -> None:
 
 
 _register()
+
+
+def _plugin_commands(ctx: click.Context) -> dict[str, click.Command]:
+    from controlplane.cli.plugin_commands import plugin_commands
+
+    try:
+        return plugin_commands(frozenset(cli.commands))
+    except PluginContractError as exc:
+        click.echo(f"hdsctl: error: broken plugin installation: {_printable(str(exc))}", err=True)
+        ctx.exit(2)
+        raise  # not reached: ctx.exit raises
 
 
 def main() -> None:

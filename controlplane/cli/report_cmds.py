@@ -136,11 +136,8 @@ def report(
             infos = {
                 t.id: TenantInfo(t.name, tuple(t.activities)) for t in _fleet(config_path, registry, catalog).tenants
             }
-        s = EvidenceStore.open(store, create=False)
-        try:
+        with EvidenceStore.open(store, create=False) as s:
             document = build_fleet_report(s, catalog, runs, infos, lang, min_severity)
-        finally:
-            s.close()
         _write(render_fleet(document, fmt), output)
         summary = document["summary"]
         click.echo(
@@ -153,11 +150,8 @@ def report(
 
     assert tenant is not None
     info = _tenant_info(config_path, tenant, registry, catalog)
-    s = EvidenceStore.open(store, create=False)
-    try:
+    with EvidenceStore.open(store, create=False) as s:
         document = build_report(s, catalog, tenant, run_id, info, lang, min_severity=min_severity)
-    finally:
-        s.close()
     _write(render(document, fmt), output)
     counts = document["summary"]["counts"]
     click.echo(

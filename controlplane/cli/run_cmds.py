@@ -86,8 +86,7 @@ def execute_and_report(
     from controlplane.store import EvidenceStore, describe_location
 
     # quick_check first: never write into a damaged file
-    store = EvidenceStore.open(store_location, create=resume is None, integrity="quick")
-    try:
+    with EvidenceStore.open(store_location, create=resume is None, integrity="quick") as store:
         point = None
         if resume is not None:
             prepared, point = prepare_resume(resume[0], store, resume[1])
@@ -140,8 +139,6 @@ def execute_and_report(
             click.echo(f"hdsctl: error: {reason}: run {outcome.run_id} is stored but not anchored", err=True)
             return 3
         return code
-    finally:
-        store.close()
 
 
 def _seal_and_anchor(store: Any, run_id: str, key: Any, witness: Any) -> tuple[str | None, int | Exception]:
@@ -263,7 +260,7 @@ def run(
         key = load_signing_key(signing_key, "--signing-key")  # before anything runs: a bad key writes nothing
     witness = None
     if witness_url:
-        from controlplane.evidence.witness import open_witness
+        from controlplane.evidence.witness_registry import open_witness
 
         witness = open_witness(witness_url)  # a bad URL writes nothing either
 

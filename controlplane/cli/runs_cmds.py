@@ -33,15 +33,12 @@ def _open_existing(store: str) -> Any:
 def list_runs(store: str, tenant: str | None, limit: int, fmt: str) -> None:
     """List recent runs, newest first. With --tenant, each run as that tenant saw it: its own
     counts, no other tenant's id and no fleet-wide figure."""
-    s = _open_existing(store)
-    try:
+    with _open_existing(store) as s:
         if tenant is not None and tenant not in s.tenants():
             raise InputError.single("--tenant", "", f"no run in {describe_location(store)} covers tenant {tenant!r}")
         items = s.list_runs(limit, tenant)
         if tenant is not None:
             items = [_as_seen_by(r, tenant, s.status_counts(r.run_id, tenant)) for r in items]
-    finally:
-        s.close()
     if fmt == "json":
         emit_json([{k: v for k, v in r.as_dict().items() if tenant is None or k != "planned"} for r in items])
         return
@@ -80,12 +77,9 @@ def show_run(run_id: str, store: str, tenant: str | None, min_severity: str | No
     from controlplane.cli.catalog_cmds import load_cli_catalog
 
     view = CatalogView.of(load_cli_catalog(), lang)
-    s = _open_existing(store)
-    try:
+    with _open_existing(store) as s:
         code, fix_first = print_run(s, run_id, fmt, tenant, view=view, floor=min_severity)
         if fmt == "table":
             print_findings(s, run_id, tenant, view, min_severity)
             print_fix_first(fix_first, view.titles)
-    finally:
-        s.close()
     raise SystemExit(code)

@@ -17,7 +17,8 @@ from concurrent.futures import ProcessPoolExecutor
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from controlplane.evidence.verify import TenantVerification, verify_tenant
+from controlplane.evidence.chain_check import TenantVerification
+from controlplane.evidence.tenant_verify import verify_tenant
 from controlplane.evidence.witness import ChainHead
 from controlplane.store import EvidenceStore
 

@@ -10,7 +10,8 @@ verify --witness URL` compares the store with every head the witness holds.
 
 A head says: after run R, tenant T's chain held N records ending with hash H; R held K of them;
 R's counts had digest C; and R's seal for T (if any) was S. Witnesses come from plugins through the
-`hds_witnesses` hook, one factory per URL scheme; the core provides `file`.
+`hds_witnesses` hook, one factory per URL scheme; the core provides `file` (`witness_registry`
+finds them and opens a URL).
 """
 
 from __future__ import annotations
@@ -121,32 +122,6 @@ class WitnessScheme:
     scheme: str
     open: Callable[[str], Witness]
     description: str = ""
-
-
-def witness_schemes() -> dict[str, WitnessScheme]:
-    """Every scheme offered through the `hds_witnesses` hook: the core's own `file` (registered
-    like any plugin) and the installed plugins' (`s3` from hds_s3)."""
-    from controlplane import hookspecs
-    from controlplane.evidence import witness_file
-    from controlplane.plugins import new_plugin_manager
-
-    pm = new_plugin_manager()
-    pm.register(witness_file, name="core-witness")
-    pm.load_setuptools_entrypoints(hookspecs.ENTRY_POINT_GROUP)
-    schemes: dict[str, WitnessScheme] = {}
-    for found in pm.hook.hds_witnesses():
-        for scheme in found or []:
-            schemes.setdefault(scheme.scheme, scheme)
-    return schemes
-
-
-def open_witness(url: str, option: str = "--witness") -> Witness:
-    scheme = url.split("://", 1)[0] if "://" in url else ""
-    schemes = witness_schemes()
-    if scheme not in schemes:
-        known = ", ".join(f"{s}://" for s in sorted(schemes)) or "none"
-        raise InputError.single(option, "", f"unsupported witness URL (supported: {known})")
-    return schemes[scheme].open(url)
 
 
 def _seal_summary(seal: dict[str, Any] | None) -> dict[str, str] | None:

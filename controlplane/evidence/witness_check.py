@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from controlplane.store.chain import counts_digest
 
 if TYPE_CHECKING:
-    from controlplane.evidence.verify import _TenantCheck
+    from controlplane.evidence.chain_check import TenantChainCheck
     from controlplane.evidence.witness import ChainHead
 
 
@@ -23,7 +23,7 @@ def _when(head: ChainHead) -> str:
     return f"anchored {head.anchored_at}"
 
 
-def check_heads(check: _TenantCheck) -> None:
+def check_heads(check: TenantChainCheck) -> None:
     tenant = check.result.tenant
     held = check.result.records
     check.result.anchored_heads = len(check.heads)
@@ -48,7 +48,7 @@ def check_heads(check: _TenantCheck) -> None:
         check.result.notes.append(f"runs not anchored in the witness (run without --witness?): {shown}")
 
 
-def _check_head(check: _TenantCheck, head: ChainHead, seal: dict | None) -> None:
+def _check_head(check: TenantChainCheck, head: ChainHead, seal: dict | None) -> None:
     tenant = check.result.tenant
     run = check.run_rows.get(head.run_id) or check.store.get_run(head.run_id)
     if run is None:

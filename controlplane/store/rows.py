@@ -97,7 +97,7 @@ def chain_lengths(conn: Connection, tenants: Sequence[str]) -> dict[str, tuple[i
     return out
 
 
-def check_key(row: dict[str, Any]) -> tuple[Any, ...]:
+def check_findings_key(row: dict[str, Any]) -> tuple[Any, ...]:
     """Findings of one check share run, tenant, control, target and start time."""
     return row["run_id"], row["tenant"], row["control"], row["target"], row["started_at"]
 

@@ -27,7 +27,14 @@ from controlplane.store.engine import lock_chains, make_engine, write_transactio
 from controlplane.store.faults import StoreFault, classify, note_store
 from controlplane.store.health import on_read_only_fs, open_immutable, prepare_store, sqlite_integrity
 from controlplane.store.location import DEFAULT_STORE, RunRecord, describe_location, store_url
-from controlplane.store.rows import chain_heads, check_key, insert_results, list_json, record_from_row, stream_results
+from controlplane.store.rows import (
+    chain_heads,
+    check_findings_key,
+    insert_results,
+    list_json,
+    record_from_row,
+    stream_results,
+)
 
 __all__ = ["DEFAULT_STORE", "EvidenceStore", "RunRecord", "describe_location", "store_url"]
 
@@ -95,6 +102,13 @@ class EvidenceStore:
             engine.dispose()
             raise
         return cls(engine)
+
+    def __enter__(self) -> EvidenceStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """`with EvidenceStore.open(...) as store:` flushes and closes even when the block raises."""
+        self.close()
 
     def close(self) -> None:
         try:
@@ -176,8 +190,8 @@ class EvidenceStore:
         buffer = self._buffer
         if not buffer or buffer[-1][2]["run_id"] != run_id:
             return
-        key = check_key(buffer[-1][2])
-        while buffer and check_key(buffer[-1][2]) == key:
+        key = check_findings_key(buffer[-1][2])
+        while buffer and check_findings_key(buffer[-1][2]) == key:
             buffer.pop()
 
     def add(self, result: CheckResult) -> None:
@@ -206,7 +220,7 @@ class EvidenceStore:
             "plugin": result.plugin,
             "plugin_version": result.plugin_version,
         }
-        if len(self._buffer) >= self.BATCH and check_key(self._buffer[-1][2]) != check_key(row):
+        if len(self._buffer) >= self.BATCH and check_findings_key(self._buffer[-1][2]) != check_findings_key(row):
             self.flush()  # between checks only: a check's findings are stored together (resume relies on it)
         # The record's canonical JSON (what its hash covers) is built here, once, from the same
         # encoded strings as the columns; only the chaining onto the head waits for the flush.

@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_backup.snapshot import BackupSnapshot, SetSnapshot
-from hds_s3.snapshot import Aspect, AspectState
+from hds_s3.api import Aspect, AspectState
 
 CLOCK_SKEW_S = 300
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
@@ -48,6 +49,7 @@ def recovery_evidence(snap: BackupSnapshot, s: SetSnapshot) -> dict[str, Any]:
     return out
 
 
+@check("backup.freshness", "backup", "newest backup within the RPO")
 def freshness(snap: BackupSnapshot, ctx: CheckContext) -> Iterator[Finding]:
     rpo_hours = float(ctx.tenant.contract["rpo_hours"])
     for s in snap.sets:
@@ -80,6 +82,7 @@ def freshness(snap: BackupSnapshot, ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
+@check("backup.off_site", "backup", "copy on another site, in the EEA")
 def off_site(snap: BackupSnapshot, ctx: CheckContext) -> list[Finding]:
     resource = snap.bucket
     if not snap.location.ok:
@@ -201,6 +204,7 @@ def _objects_locked(snap: BackupSnapshot, s: SetSnapshot, ctx: CheckContext) -> 
     )
 
 
+@check("backup.immutability", "backup", "copy cannot be deleted during retention")
 def immutability(snap: BackupSnapshot, ctx: CheckContext) -> Iterator[Finding]:
     if not snap.location.ok:
         yield unreadable(snap.location, f"backup bucket {snap.bucket}", snap.bucket)
@@ -220,6 +224,7 @@ def immutability(snap: BackupSnapshot, ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(Status.error, snap.probe.detail, resource, evidence)
 
 
+@check("backup.encryption", "backup", "backup objects encrypted at rest")
 def encryption(snap: BackupSnapshot, ctx: CheckContext) -> Iterator[Finding]:
     """Every stored backup and manifest of each set, one finding per set."""
     require_kms = bool(ctx.params.get("require_kms", False))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_backup.checks import recovery_evidence, unreadable
@@ -27,6 +28,7 @@ def _evidence(snap: BackupSnapshot, s: SetSnapshot, outcome: RestoreOutcome, ctx
     return evidence
 
 
+@check("backup.restore_integrity", "backup", "restores, equal to manifest")
 def restore_integrity(snap: BackupSnapshot, ctx: CheckContext) -> Iterator[Finding]:
     for s in snap.sets:
         if not s.listing.ok:
@@ -56,6 +58,7 @@ def restore_integrity(snap: BackupSnapshot, ctx: CheckContext) -> Iterator[Findi
             yield Finding(Status.error, f"the restore test could not run: {outcome.message}", s.name, evidence)
 
 
+@check("backup.restore_time", "backup", "restores within the RTO")
 def restore_time(snap: BackupSnapshot, ctx: CheckContext) -> Iterator[Finding]:
     rto_hours = float(ctx.tenant.contract["rto_hours"])
     rto_s = rto_hours * 3600

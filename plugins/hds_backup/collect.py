@@ -28,10 +28,15 @@ from hds_backup.storage import (
     read_manifest,
 )
 from hds_backup.target import BackupSet, BackupTarget
-from hds_s3.client import TargetClients
-from hds_s3.collect_bucket import read_bucket
-from hds_s3.providers import allowed_regions, unsupported_apis, unsupported_reason
-from hds_s3.snapshot import Aspect, AspectState
+from hds_s3.api import (
+    Aspect,
+    AspectState,
+    TargetClients,
+    allowed_regions,
+    read_bucket,
+    unsupported_apis,
+    unsupported_reason,
+)
 
 BUDGET_SHARE = 0.9
 """Restores stop at this share of the collection budget, leaving time to clean up."""

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from hds_backup.manifest import BackupManifest
-from hds_s3.snapshot import Aspect
+from hds_s3.api import Aspect
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,7 @@ from typing import Any
 from hds_backup.manifest import MAX_MANIFEST_BYTES, BackupManifest, ManifestError, is_manifest_key, manifest_key
 from hds_backup.scratch import new_name
 from hds_backup.snapshot import ProbeOutcome, StoredObject
-from hds_s3.client import classify, fetch
-from hds_s3.snapshot import Aspect
+from hds_s3.api import Aspect, classify, fetch
 
 PROBE_BODY = b"hds-controlplane immutability probe: deleting this version must be refused\n"
 

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from controlplane.config.models import TARGET_NAME
 from controlplane.secrets import SecretRef
 from hds_backup.manifest import PG_FORMATS, ArtefactFormat
-from hds_s3.target import BUCKET_NAME, REGION, Provider, S3Credentials, S3Target, _check_url
+from hds_s3.api import BUCKET_NAME, REGION, Provider, S3Credentials, S3Target, check_endpoint_url
 
 DEFAULT_MAX_BYTES = 64 * 1024**3
 QUALIFIED_TABLE = r"^[^.\s]+\.[^.\s]+$"
@@ -58,7 +58,7 @@ class StorageSpec(_Strict):
     @field_validator("endpoint_url")
     @classmethod
     def _endpoint(cls, value: str | None) -> str | None:
-        return None if value is None else _check_url(value)
+        return None if value is None else check_endpoint_url(value)
 
     @model_validator(mode="after")
     def _coherent(self) -> StorageSpec:
@@ -93,7 +93,7 @@ class ProtectedSite(_Strict):
     @field_validator("endpoint_url")
     @classmethod
     def _endpoint(cls, value: str | None) -> str | None:
-        return None if value is None else _check_url(value)
+        return None if value is None else check_endpoint_url(value)
 
     @model_validator(mode="after")
     def _something(self) -> ProtectedSite:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from controlplane.check_declarations import declared_checks
 from controlplane.hookspecs import hookimpl
 from controlplane.plugin_types import CheckSpec, Deferred, TargetKind, deferred
 from hds_kubernetes.target import KubernetesTarget
@@ -28,25 +29,6 @@ def _deferred(module: str, name: str) -> Deferred:
     return deferred(f"hds_kubernetes.{module}", name)
 
 
-CHECKS: list[tuple[str, str, str]] = [
-    # (module, function = check name, description)
-    ("checks_redundancy", "workload_replicas", ">= 2 ready replicas per workload"),
-    ("checks_redundancy", "disruption_budgets", "a PodDisruptionBudget covers each workload"),
-    ("checks_redundancy", "node_spread", "replicas spread across nodes"),
-    ("checks_redundancy", "zone_spread", "nodes span >= 2 zones"),
-    ("checks_isolation", "default_deny_ingress", "default-deny ingress NetworkPolicy"),
-    ("checks_isolation", "cross_tenant_ingress", "no ingress from other tenants' namespaces"),
-    ("checks_access", "privileged_bindings", "no cluster-admin or wildcard roles"),
-    ("checks_access", "cross_namespace_bindings", "no RoleBinding to outside subjects"),
-    ("checks_hardening", "pod_security_admission", "Pod Security 'restricted' enforced"),
-    ("checks_hardening", "workload_hardening", "no privileged, hostPath, hostNetwork"),
-    ("checks_encryption", "ingress_tls", "every Ingress host has TLS"),
-    ("checks_encryption", "storage_encryption", "volumes on encrypted StorageClasses"),
-    ("checks_location", "data_location", "nodes in allowed (EEA) regions"),
-    ("checks_audit", "audit_logging", "API server audit logging enabled"),
-]
-
-
 @hookimpl
 def hds_target_kinds() -> list[TargetKind]:
     return [
@@ -61,7 +43,8 @@ def hds_target_kinds() -> list[TargetKind]:
 
 @hookimpl
 def hds_checks() -> list[CheckSpec]:
-    return [CheckSpec(f"{KIND}.{name}", KIND, _deferred(module, name), text) for module, name, text in CHECKS]
+    """Each check is declared once, by `@check` at its function in the `checks*.py` modules."""
+    return declared_checks(__name__)
 
 
 @hookimpl

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_kubernetes.findings import base_evidence, listed, precheck, ref
@@ -87,6 +88,7 @@ def _shown(s: Subject, own: frozenset[str], platform: set[str]) -> str:
     return str(s)
 
 
+@check("kubernetes.privileged_bindings", "kubernetes", "no cluster-admin or wildcard roles")
 def privileged_bindings(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     findings, go_on = precheck(scope, RBAC_RESOURCES)
     if not go_on:
@@ -180,6 +182,7 @@ def _cluster_wide_openings(scope: TenantScope) -> list[Finding]:
     return out
 
 
+@check("kubernetes.cross_namespace_bindings", "kubernetes", "no RoleBinding to outside subjects")
 def cross_namespace_bindings(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     findings, go_on = precheck(scope, ("rolebindings", "clusterrolebindings", "clusterroles"))
     if not go_on:

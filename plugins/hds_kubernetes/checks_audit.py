@@ -9,6 +9,7 @@ control is then not applicable here and is evidenced by the attested control K8S
 
 from __future__ import annotations
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_kubernetes.findings import base_evidence, precheck
@@ -54,6 +55,7 @@ def _judge(scope: TenantScope, pod: ControlPlanePod) -> Finding:
     )
 
 
+@check("kubernetes.audit_logging", "kubernetes", "API server audit logging enabled")
 def audit_logging(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     blocked, _ = precheck(scope, ("pods",), namespaced=False)
     if blocked:

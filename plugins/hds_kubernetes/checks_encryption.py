@@ -9,6 +9,7 @@ parameters are shown as evidence to support that declaration.
 
 from __future__ import annotations
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_kubernetes.findings import base_evidence, precheck, ref
@@ -52,6 +53,7 @@ def _judge_ingress(scope: TenantScope, ing: Ingress) -> Finding:
     return Finding(Status.passed, f"Ingress {ing.name} in {ing.namespace} serves {hosts} over TLS", where, evidence)
 
 
+@check("kubernetes.ingress_tls", "kubernetes", "every Ingress host has TLS")
 def ingress_tls(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     findings, go_on = precheck(scope, ("ingresses",))
     if not go_on:
@@ -137,6 +139,7 @@ def _claim_templates(scope: TenantScope, declared: tuple[str, ...]) -> list[Find
     return out
 
 
+@check("kubernetes.storage_encryption", "kubernetes", "volumes on encrypted StorageClasses")
 def storage_encryption(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     findings, go_on = precheck(scope, ("persistentvolumeclaims", "storageclasses", "statefulsets"))
     if not go_on:

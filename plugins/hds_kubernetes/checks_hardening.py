@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_kubernetes.findings import base_evidence, precheck, ref
@@ -21,6 +22,7 @@ from hds_kubernetes.snapshot import NamespaceContents
 PSA_PREFIX = "pod-security.kubernetes.io/"
 
 
+@check("kubernetes.pod_security_admission", "kubernetes", "Pod Security 'restricted' enforced")
 def pod_security_admission(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     required = str(ctx.params.get("enforce_level", "restricted"))
     findings, go_on = precheck(scope, ())
@@ -106,6 +108,7 @@ def _judge_pods(box: NamespaceContents, templates: dict[str, list[str]]) -> list
     return out
 
 
+@check("kubernetes.workload_hardening", "kubernetes", "no privileged, hostPath, hostNetwork")
 def workload_hardening(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     findings, go_on = precheck(scope, ("pods", "deployments", "statefulsets", "daemonsets", "cronjobs"))
     if not go_on:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_kubernetes.findings import base_evidence, listed, precheck, ref
@@ -30,6 +31,7 @@ def _is_default_deny(p: NetworkPolicy) -> bool:
     return p.governs_ingress and p.pod_selector.is_empty and not p.ingress
 
 
+@check("kubernetes.default_deny_ingress", "kubernetes", "default-deny ingress NetworkPolicy")
 def default_deny_ingress(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     findings, go_on = precheck(scope, ("networkpolicies",))
     if not go_on:
@@ -142,6 +144,7 @@ def _policy_problems(scope: TenantScope, p: NetworkPolicy, admitted_platform: se
     return problems
 
 
+@check("kubernetes.cross_tenant_ingress", "kubernetes", "no ingress from other tenants' namespaces")
 def cross_tenant_ingress(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     findings, go_on = precheck(scope, ("networkpolicies", "pods"))
     if not go_on:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_kubernetes.findings import base_evidence, listed, precheck
@@ -17,6 +18,7 @@ from hds_kubernetes.regions import DEFAULT_ALLOWED_REGIONS
 from hds_kubernetes.scope import TenantScope
 
 
+@check("kubernetes.data_location", "kubernetes", "nodes in allowed (EEA) regions")
 def data_location(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     blocked, _ = precheck(scope, ("nodes",), namespaced=False)
     if blocked:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_kubernetes.findings import MAX_LISTED, base_evidence, precheck
@@ -56,6 +57,7 @@ def _each_workload(
     return findings
 
 
+@check("kubernetes.workload_replicas", "kubernetes", ">= 2 ready replicas per workload")
 def workload_replicas(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     minimum = int(ctx.params.get("min_ready_replicas", 2))
 
@@ -157,6 +159,7 @@ def _judge_budget(w: Workload, budget: DisruptionBudget, evidence: dict[str, Any
     )
 
 
+@check("kubernetes.disruption_budgets", "kubernetes", "a PodDisruptionBudget covers each workload")
 def disruption_budgets(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     def judge(w: Workload) -> Finding:
         budgets = [
@@ -193,6 +196,7 @@ def disruption_budgets(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     return _each_workload(scope, (*WORKLOAD_KINDS, "poddisruptionbudgets"), judge)
 
 
+@check("kubernetes.node_spread", "kubernetes", "replicas spread across nodes")
 def node_spread(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     def judge(w: Workload) -> Finding:
         rules = [
@@ -256,6 +260,7 @@ def _zones_for(scope: TenantScope, placement: Placement) -> tuple[Counter[str], 
     return zones, excluded
 
 
+@check("kubernetes.zone_spread", "kubernetes", "nodes span >= 2 zones")
 def zone_spread(scope: TenantScope, ctx: CheckContext) -> list[Finding]:
     """Zones counted over the nodes the tenant's pods can be scheduled on: Ready, not cordoned,
     every NoSchedule/NoExecute taint tolerated, nodeSelector and required node affinity met

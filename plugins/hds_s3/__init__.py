@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from controlplane.check_declarations import declared_checks
 from controlplane.hookspecs import hookimpl
 from controlplane.plugin_types import CheckSpec, TargetKind, deferred
 from hds_s3.target import S3Target
@@ -36,61 +37,8 @@ def hds_target_kinds() -> list[TargetKind]:
 
 @hookimpl
 def hds_checks() -> list[CheckSpec]:
-    return [
-        CheckSpec(
-            "s3.default_encryption",
-            "s3",
-            deferred("hds_s3.checks_encryption", "default_encryption"),
-            "default encryption at rest",
-        ),
-        CheckSpec(
-            "s3.kms_key_rotation", "s3", deferred("hds_s3.checks_encryption", "kms_key_rotation"), "KMS key rotation"
-        ),
-        CheckSpec(
-            "s3.tls_only", "s3", deferred("hds_s3.checks_encryption", "tls_only"), "policy denies non-TLS requests"
-        ),
-        CheckSpec(
-            "s3.public_access_bucket",
-            "s3",
-            deferred("hds_s3.checks_access", "public_access_bucket"),
-            "no public bucket access",
-        ),
-        CheckSpec(
-            "s3.public_access_account",
-            "s3",
-            deferred("hds_s3.checks_access", "public_access_account"),
-            "account public block",
-        ),
-        CheckSpec("s3.versioning", "s3", deferred("hds_s3.checks_resilience", "versioning"), "versioning enabled"),
-        CheckSpec(
-            "s3.object_lock",
-            "s3",
-            deferred("hds_s3.checks_resilience", "object_lock"),
-            "Object Lock on backup/log buckets",
-        ),
-        CheckSpec(
-            "s3.access_logging",
-            "s3",
-            deferred("hds_s3.checks_logging", "access_logging"),
-            "access logs kept as contracted",
-        ),
-        CheckSpec(
-            "s3.replication", "s3", deferred("hds_s3.checks_resilience", "replication"), "critical buckets replicated"
-        ),
-        CheckSpec(
-            "s3.data_location",
-            "s3",
-            deferred("hds_s3.checks_location", "data_location"),
-            "buckets and replicas in the EEA",
-        ),
-        CheckSpec(
-            "s3.cloudtrail", "s3", deferred("hds_s3.checks_account", "cloudtrail"), "CloudTrail multi-region, validated"
-        ),
-        CheckSpec("s3.console_mfa", "s3", deferred("hds_s3.checks_account", "console_mfa"), "console users have MFA"),
-        CheckSpec(
-            "s3.access_key_age", "s3", deferred("hds_s3.checks_account", "access_key_age"), "access keys not too old"
-        ),
-    ]
+    """Each check is declared once, by `@check` at its function in the `checks*.py` modules."""
+    return declared_checks(__name__)
 
 
 @hookimpl

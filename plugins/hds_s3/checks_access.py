@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_s3.policy import public_grants, public_statements
@@ -23,6 +24,7 @@ def account_resource(s: S3Snapshot) -> str:
     return f"account {account.value}" if account.ok else s.target
 
 
+@check("s3.public_access_bucket", "s3", "no public bucket access")
 def public_access_bucket(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     """S3-04: all four public-access-block flags on the bucket, and no ACL grant or policy
     statement opening it to everyone (a grant neutralised by the block still fails: it becomes
@@ -66,6 +68,7 @@ def public_access_bucket(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     return each_bucket(s, judge)
 
 
+@check("s3.public_access_account", "s3", "account public block")
 def public_access_account(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     """S3-05: the account-level public access block (S3 Control) has all four flags on."""
     resource = account_resource(s)

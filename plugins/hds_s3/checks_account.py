@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_s3.checks_access import account_resource
@@ -16,6 +17,7 @@ from hds_s3.verdicts import capped, names, unobservable
 ROOT_USER = "<root_account>"
 
 
+@check("s3.cloudtrail", "s3", "CloudTrail multi-region, validated")
 def cloudtrail(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     """S3-11: a trail that records every region, with log file validation, currently logging."""
     resource = account_resource(s)
@@ -64,6 +66,7 @@ def _report(s: S3Snapshot, resource: str) -> tuple[list[dict[str, str]], dict[st
     return list(report.value.get("users", [])), evidence, None
 
 
+@check("s3.console_mfa", "s3", "console users have MFA")
 def console_mfa(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     """S3-12: every user who can sign in to the console (the root user included) has MFA."""
     resource = account_resource(s)
@@ -99,6 +102,7 @@ def _age_days(rotated: str, now: datetime) -> float | None:
     return (now - when).total_seconds() / 86400
 
 
+@check("s3.access_key_age", "s3", "access keys not too old")
 def access_key_age(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     """S3-13: no active access key older than `max_access_key_age_days`."""
     max_age = float(ctx.params.get("max_access_key_age_days", 90))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_s3.policy import tls_only_statement
@@ -41,6 +42,7 @@ def _kms_key_verdict(b: BucketSnapshot, key: KeySnapshot | None, ref: str, evide
     return None
 
 
+@check("s3.default_encryption", "s3", "default encryption at rest")
 def default_encryption(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     """S3-01: every tenant bucket has default encryption; SSE-KMS with a customer-managed key
     where the bucket requires it."""
@@ -104,6 +106,7 @@ def default_encryption(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     return each_bucket(s, judge)
 
 
+@check("s3.kms_key_rotation", "s3", "KMS key rotation")
 def kms_key_rotation(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     """S3-02: every KMS key protecting a tenant bucket has automatic rotation enabled."""
     users: dict[str, list[str]] = {}
@@ -146,6 +149,7 @@ def kms_key_rotation(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     return findings
 
 
+@check("s3.tls_only", "s3", "policy denies non-TLS requests")
 def tls_only(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     """S3-03: the bucket policy denies every request made without TLS (aws:SecureTransport false)."""
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_s3.snapshot import NOT_COLLECTED, AspectState, BucketSnapshot, S3Snapshot
 from hds_s3.verdicts import bucket_evidence, each_bucket, unobservable
 
 
+@check("s3.data_location", "s3", "buckets and replicas in the EEA")
 def data_location(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     if not s.allowed_regions:
         return [

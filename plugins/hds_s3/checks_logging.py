@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_s3.lifecycle import log_retention
@@ -25,6 +26,7 @@ def _kept(earliest: int | None, latest: int | None, versioned: bool) -> str:
     return f"deleted between {earliest} and {latest} days"
 
 
+@check("s3.access_logging", "s3", "access logs kept as contracted")
 def access_logging(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     """S3-08. Log buckets themselves are not asked to log their own access (that would only
     move the question one bucket further)."""

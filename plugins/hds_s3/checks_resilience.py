@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_s3.snapshot import NOT_COLLECTED, Aspect, AspectState, BucketSnapshot, S3Snapshot, destination_bucket
 from hds_s3.verdicts import bucket_evidence, each_bucket, unobservable
 
 
+@check("s3.versioning", "s3", "versioning enabled")
 def versioning(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     """S3-06: versioning enabled, so an overwrite or deletion can be undone."""
 
@@ -35,6 +37,7 @@ def _retention_days(retention: dict[str, Any]) -> int:
     return int(retention.get("Days") or 0) + 365 * int(retention.get("Years") or 0)
 
 
+@check("s3.object_lock", "s3", "Object Lock on backup/log buckets")
 def object_lock(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     """S3-07: backup and log buckets are immutable by default (Object Lock with a default
     retention, in an allowed mode, long enough); a log bucket's lock must not outlast the
@@ -103,6 +106,7 @@ def replica_location(s: S3Snapshot, name: str) -> Aspect:
     return bucket.location if bucket is not None else NOT_COLLECTED
 
 
+@check("s3.replication", "s3", "critical buckets replicated")
 def replication(s: S3Snapshot, ctx: CheckContext) -> list[Finding]:
     """S3-09: a critical bucket is replicated, whole, to a bucket in another region that is
     itself an allowed (EEA) region."""

@@ -116,7 +116,10 @@ class S3Credentials(_Strict):
         return "profile" if self.profile is not None else "web_identity"
 
 
-def _check_url(value: str) -> str:
+def check_endpoint_url(value: str) -> str:
+    """An endpoint URL as the S3 targets accept it (http(s), a host, no credentials, no query),
+    without its trailing slash; ValueError names what is wrong. Public: other plugins' targets
+    (hds_backup) validate their endpoints the same way, through `hds_s3.api`."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an http(s) URL with a host, e.g. https://s3.fr-par.scw.cloud")
@@ -155,12 +158,12 @@ class S3Target(_Strict):
     @field_validator("endpoint_url")
     @classmethod
     def _endpoint(cls, value: str | None) -> str | None:
-        return None if value is None else _check_url(value)
+        return None if value is None else check_endpoint_url(value)
 
     @field_validator("service_endpoints")
     @classmethod
     def _service_endpoints(cls, value: dict[str, str]) -> dict[str, str]:
-        return {k: _check_url(v) for k, v in value.items()}
+        return {k: check_endpoint_url(v) for k, v in value.items()}
 
     @field_validator("allowed_regions")
     @classmethod

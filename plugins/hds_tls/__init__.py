@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from controlplane.check_declarations import declared_checks
 from controlplane.hookspecs import hookimpl
 from controlplane.plugin_types import CheckSpec, TargetKind, deferred
 from hds_tls.target import TlsTarget
@@ -28,21 +29,8 @@ def hds_target_kinds() -> list[TargetKind]:
 
 @hookimpl
 def hds_checks() -> list[CheckSpec]:
-    return [
-        CheckSpec("tls.protocol_version", "tls", deferred("hds_tls.checks", "protocol_version"), "TLS 1.2+ only"),
-        CheckSpec(
-            "tls.certificate_chain", "tls", deferred("hds_tls.checks", "certificate_chain"), "trusted chain, strong key"
-        ),
-        CheckSpec(
-            "tls.hostname_match", "tls", deferred("hds_tls.checks", "hostname_match"), "SANs cover the service name"
-        ),
-        CheckSpec(
-            "tls.certificate_expiry", "tls", deferred("hds_tls.checks", "certificate_expiry"), "not expiring soon"
-        ),
-        CheckSpec(
-            "tls.cipher_strength", "tls", deferred("hds_tls.checks", "cipher_strength"), "no weak cipher negotiated"
-        ),
-    ]
+    """Each check is declared once, by `@check` at its function in the `checks*.py` modules."""
+    return declared_checks(__name__)
 
 
 @hookimpl

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
 from hds_tls.collect import TlsSnapshot, now_utc
@@ -28,6 +29,7 @@ def _base(s: TlsSnapshot) -> dict[str, Any]:
     return {"endpoint": s.endpoint}
 
 
+@check("tls.protocol_version", "tls", "TLS 1.2+ only")
 def protocol_version(s: TlsSnapshot, ctx: CheckContext) -> list[Finding]:
     minimum = str(ctx.params.get("min_version", "TLSv1.2"))
     accepted = [p for p, ok in s.legacy_accepted.items() if ok and _rank(p) < _rank(minimum)]
@@ -47,6 +49,7 @@ def protocol_version(s: TlsSnapshot, ctx: CheckContext) -> list[Finding]:
     return [Finding(Status.passed, f"negotiates {s.protocol}; older protocols refused{note}", s.endpoint, evidence)]
 
 
+@check("tls.certificate_chain", "tls", "trusted chain, strong key")
 def certificate_chain(s: TlsSnapshot, ctx: CheckContext) -> list[Finding]:
     cert = s.certificate
     evidence = {
@@ -74,6 +77,7 @@ def certificate_chain(s: TlsSnapshot, ctx: CheckContext) -> list[Finding]:
     return [Finding(Status.passed, f"chain trusted, issued by {cert.issuer}", s.endpoint, evidence)]
 
 
+@check("tls.hostname_match", "tls", "SANs cover the service name")
 def hostname_match(s: TlsSnapshot, ctx: CheckContext) -> list[Finding]:
     cert = s.certificate
     evidence = {
@@ -91,6 +95,7 @@ def hostname_match(s: TlsSnapshot, ctx: CheckContext) -> list[Finding]:
     ]
 
 
+@check("tls.certificate_expiry", "tls", "not expiring soon")
 def certificate_expiry(s: TlsSnapshot, ctx: CheckContext) -> list[Finding]:
     minimum = int(ctx.params.get("min_days_before_expiry", 30))
     cert = s.certificate
@@ -111,6 +116,7 @@ def certificate_expiry(s: TlsSnapshot, ctx: CheckContext) -> list[Finding]:
     return [Finding(Status.passed, f"certificate valid for {days_left:.0f} more days", s.endpoint, evidence)]
 
 
+@check("tls.cipher_strength", "tls", "no weak cipher negotiated")
 def cipher_strength(s: TlsSnapshot, ctx: CheckContext) -> list[Finding]:
     min_bits = int(ctx.params.get("min_key_bits", 128))
     need_fs = bool(ctx.params.get("require_forward_secrecy", True))

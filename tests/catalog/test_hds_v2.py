@@ -62,7 +62,7 @@ def test_controls_list_json_names_the_plugin_that_runs_each_check():
     out = CliRunner().invoke(cli, ["controls", "list", "--format", "json"])
     assert out.exit_code == 0, out.output
     rows = {r["id"]: r for r in json.loads(out.output)}
-    assert rows["PG-01"]["plugin"] == "backup"
+    assert rows["PG-01"]["plugin"] == "postgresql"  # its own plugin since issue 19
     for row in rows.values():
         if row["check"]:
             assert row["plugin"] == registry.checks[row["check"]].plugin, row["id"]

@@ -13,7 +13,7 @@ def test_builtin_plugins_are_ours_and_add_no_catalog_file():
     ours = [
         ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.dist and _normalized(ep.dist.name) == OWN_DISTRIBUTION
     ]
-    assert {ep.name for ep in ours} >= {"tls", "s3", "kubernetes", "backup"}
+    assert {ep.name for ep in ours} >= {"tls", "s3", "kubernetes", "backup", "postgresql"}
     registry = build_registry()
     implementers = {impl.plugin_name for impl in registry.pm.hook.hds_catalog_files.get_hookimpls()}
     assert not implementers & {ep.name for ep in ours}

@@ -131,3 +131,14 @@ def test_unreachable_postgresql_is_an_input_error_without_the_password():
 def test_missing_sqlite_store_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="no evidence store"):
         EvidenceStore.open(str(tmp_path / "absent.sqlite"), create=False)
+
+
+def test_the_store_as_a_context_manager_flushes_and_closes_even_when_the_block_raises(store_location):
+    from tests.support.results import begin
+
+    with pytest.raises(RuntimeError, match="cut short"), EvidenceStore.open(store_location) as s:
+        begin(s, "r1", ["alpha"])
+        s.add(result("r1", "alpha", 0))  # buffered: only a flush writes it
+        raise RuntimeError("cut short")
+    with EvidenceStore.open(store_location, create=False) as again:
+        assert again.count_records() == 1

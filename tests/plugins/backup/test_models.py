@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from hds_backup.manifest import BackupManifest, ManifestError
-from hds_backup.pg_target import PostgresTarget
 from hds_backup.target import BackupTarget
+from hds_postgresql.target import PostgresTarget
 from tests.cli.conftest import hdsctl
 from tests.support.fleet import tenant, write_fleet
 

@@ -3,10 +3,11 @@ connection logging, and a streaming replica where the target requires one."""
 
 from __future__ import annotations
 
+from controlplane.check_declarations import check
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding, Status
-from hds_backup.pg_collect import PostgresSnapshot
-from hds_backup.pg_target import PostgresTarget
+from hds_postgresql.collect import PostgresSnapshot
+from hds_postgresql.target import PostgresTarget
 
 
 def _setting(snap: PostgresSnapshot, name: str) -> str | None:
@@ -17,6 +18,7 @@ def _missing(snap: PostgresSnapshot, name: str) -> Finding:
     return Finding(Status.error, f"setting {name} could not be read", snap.target)
 
 
+@check("postgresql.ssl", "postgresql", "TLS on")
 def ssl_enabled(snap: PostgresSnapshot, ctx: CheckContext) -> list[Finding]:
     value = _setting(snap, "ssl")
     if value is None:
@@ -45,6 +47,7 @@ def ssl_enabled(snap: PostgresSnapshot, ctx: CheckContext) -> list[Finding]:
     return [Finding(Status.failed, "TLS is off (ssl = off): connections travel in clear", snap.target, evidence)]
 
 
+@check("postgresql.password_encryption", "postgresql", "SCRAM passwords")
 def password_encryption(snap: PostgresSnapshot, ctx: CheckContext) -> list[Finding]:
     value = _setting(snap, "password_encryption")
     if value is None:
@@ -55,6 +58,7 @@ def password_encryption(snap: PostgresSnapshot, ctx: CheckContext) -> list[Findi
     return [Finding(Status.failed, f"password_encryption is {value}, not scram-sha-256", snap.target, evidence)]
 
 
+@check("postgresql.connection_logging", "postgresql", "connections logged")
 def connection_logging(snap: PostgresSnapshot, ctx: CheckContext) -> list[Finding]:
     connections = _setting(snap, "log_connections")
     if connections is None:
@@ -71,6 +75,7 @@ def connection_logging(snap: PostgresSnapshot, ctx: CheckContext) -> list[Findin
     return [Finding(Status.passed, "connections are logged", snap.target, evidence)]
 
 
+@check("postgresql.streaming_replica", "postgresql", "streaming replica")
 def streaming_replica(snap: PostgresSnapshot, ctx: CheckContext) -> list[Finding]:
     target = ctx.target
     assert isinstance(target, PostgresTarget)

@@ -15,8 +15,8 @@ from typing import Any
 
 from controlplane.plugin_types import CollectContext
 from controlplane.secrets import redact
-from hds_backup.pg_target import PostgresTarget
-from hds_backup.pg_tools import Conninfo, connect
+from hds_postgresql.api import Conninfo, connect
+from hds_postgresql.target import PostgresTarget
 
 SETTINGS = (
     "ssl",

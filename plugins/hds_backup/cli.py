@@ -1,6 +1,7 @@
 """`hdsctl backup manifest`: write the manifest of an existing dump or archive, so current backup
-jobs can adopt restore tests. The work lives in the backup plugin (`hds_backup.manifest_build`),
-imported only when the command runs: the core imports no database driver."""
+jobs can adopt restore tests. The plugin adds the command through the `hds_commands` hook; the work
+(`hds_backup.manifest_build`) is imported only when the command runs, so `hdsctl --help` loads no
+database driver."""
 
 from __future__ import annotations
 

@@ -10,10 +10,10 @@ import pytest
 
 from controlplane.plugin_types import CollectContext
 from controlplane.results import Status
-from hds_backup import pg_checks
 from hds_backup.local_postgres import LocalPostgres, find_bindir
-from hds_backup.pg_collect import PostgresSnapshot, collect_postgresql
-from hds_backup.pg_target import PostgresTarget
+from hds_postgresql import checks as pg_checks
+from hds_postgresql.collect import PostgresSnapshot, collect_postgresql
+from hds_postgresql.target import PostgresTarget
 from hds_tls.local_server import LocalCA
 from tests.plugins.backup.helpers import check_ctx, env_var, only, tenant
 
@@ -132,7 +132,7 @@ def test_unreachable_server_names_the_reference_never_the_dsn(weak):
 
 
 def test_dsn_with_unknown_parameter_is_refused_without_echoing_it():
-    from hds_backup.pg_tools import ConnectionSettingsError, Conninfo
+    from hds_postgresql.api import ConnectionSettingsError, Conninfo
 
     with pytest.raises(ConnectionSettingsError) as caught:
         Conninfo.parse("host=db password=hunter2-secret fallback_application_name=x", "env:X")

@@ -1,0 +1,37 @@
+"""Built-in PostgreSQL plugin: a database server's live configuration (HDS activities 4 and 5).
+
+Target kind `postgresql` (`target.py`): TLS on and clear-text connections refused (PG-01), SCRAM
+password hashing (PG-02), connection logging (PG-03), a streaming replica attached and replaying
+where the contract requires one (PG-04). Other plugins reach PostgreSQL through `api.py` (DSN
+references resolved and parsed without exposing them; psycopg connections).
+
+Registered through the `hds.plugins` entry point like any outside plugin. psycopg loads only when
+a target is collected.
+"""
+
+from __future__ import annotations
+
+from controlplane.check_declarations import declared_checks
+from controlplane.hookspecs import hookimpl
+from controlplane.plugin_types import CheckSpec, TargetKind, deferred
+from hds_postgresql.target import PostgresTarget
+
+__version__ = "0.1.0"
+
+
+@hookimpl
+def hds_target_kinds() -> list[TargetKind]:
+    return [
+        TargetKind(
+            "postgresql",
+            PostgresTarget,
+            deferred("hds_postgresql.collect", "collect_postgresql"),
+            "PostgreSQL server, live configuration",
+        )
+    ]
+
+
+@hookimpl
+def hds_checks() -> list[CheckSpec]:
+    """Each check is declared once, by `@check` at its function in the `checks*.py` modules."""
+    return declared_checks(__name__)
