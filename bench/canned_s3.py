@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import sys
 import threading
@@ -117,6 +118,8 @@ class CannedS3:
     requests: list[Request] = field(default_factory=list)
     in_flight: int = 0
     url: str = ""
+    last_answer_wall: float = 0.0
+    """time.time() of the last answer sent: when the sweep's last request to this endpoint ended."""
     _seen: dict[str, int] = field(default_factory=dict)
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
@@ -147,6 +150,7 @@ class CannedS3:
                 headers += "x-amz-request-id: bench\r\n" + extra + "\r\n"
                 request.status, request.answered = status, time.monotonic()
                 self.in_flight -= 1
+                self.last_answer_wall = time.time()
                 writer.write(headers.encode() + data)
                 await writer.drain()
         except (asyncio.IncompleteReadError, asyncio.CancelledError, ConnectionError, ValueError):
@@ -215,8 +219,13 @@ def main() -> None:
     with CannedS3(args.delay_ms / 1000, policy) as server:
         print(server.url, flush=True)
         sys.stdin.read()  # serve until the parent closes our stdin
-        total, throttled = len(server.requests), server.throttled()
-        print(f"requests {total} throttled {throttled} max_in_flight {server.max_in_flight()}", flush=True)
+        stats = {
+            "requests": len(server.requests),
+            "throttled": server.throttled(),
+            "max_in_flight": server.max_in_flight(),
+            "last_answer_wall": server.last_answer_wall,
+        }
+        print(json.dumps(stats), flush=True)
 
 
 if __name__ == "__main__":
