@@ -50,6 +50,10 @@ class _Endpoint:
     throttled: int = 0
     last_throttle: str = ""
     max_in_flight_seen: int = 0
+    waiters: int = 0
+    wake: threading.Condition | None = None
+    """Threads waiting for this endpoint wait here (on the shared lock): a release wakes only
+    the waiters that can use the slot, not every thread of every endpoint."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +99,7 @@ class EndpointLimits:
         self.endpoint_max = endpoint_max
         self.global_max = global_max
         self._clock = clock
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._endpoints: dict[str, _Endpoint] = {}
         self._in_flight = 0
 
@@ -103,11 +107,12 @@ class EndpointLimits:
         state = self._endpoints.get(endpoint)
         if state is None:
             state = self._endpoints[endpoint] = _Endpoint(float(self.initial))
+            state.wake = threading.Condition(self._lock)
         return state
 
     def try_acquire(self, endpoint: str) -> Slot | float | None:
         """A slot, or the seconds to wait for a Retry-After, or None (wait for a release)."""
-        with self._cond:
+        with self._lock:
             return self._try(endpoint)
 
     def _try(self, endpoint: str) -> Slot | float | None:
@@ -125,7 +130,7 @@ class EndpointLimits:
     def acquire(self, endpoint: str, deadline: float | None) -> Slot:
         """Wait for a slot to `endpoint`; raise `SlotUnavailable` when it cannot start before
         `deadline` (time.monotonic() scale; None: wait as long as needed)."""
-        with self._cond:
+        with self._lock:
             while True:
                 got = self._try(endpoint)
                 if isinstance(got, Slot):
@@ -137,7 +142,12 @@ class EndpointLimits:
                 wait = got if got is not None else None
                 if deadline is not None:
                     wait = min(wait, deadline - now) if wait is not None else deadline - now
-                self._cond.wait(wait)
+                assert state.wake is not None
+                state.waiters += 1
+                try:
+                    state.wake.wait(wait)
+                finally:
+                    state.waiters -= 1
 
     @staticmethod
     def _refusal(endpoint: str, state: _Endpoint, retry_wait: float | None) -> str:
@@ -155,8 +165,9 @@ class EndpointLimits:
     def release(self, slot: Slot, throttled: str | None = None, retry_after: float | None = None) -> None:
         """End a request: `throttled` names a throttling answer (e.g. "HTTP 503 SlowDown"),
         None a normal one; `retry_after` (seconds) holds the endpoint's next requests."""
-        with self._cond:
+        with self._lock:
             state = self._endpoints[slot.endpoint]
+            was_full = self._in_flight >= self.global_max
             state.in_flight -= 1
             self._in_flight -= 1
             if throttled is None:
@@ -171,23 +182,35 @@ class EndpointLimits:
                     state.slow_start = False
                 if retry_after is not None:
                     state.not_before = max(state.not_before, self._clock() + min(retry_after, MAX_RETRY_AFTER_S))
-            self._cond.notify_all()
+            self._wake(state, was_full)
 
     def release_neutral(self, slot: Slot) -> None:
         """End a request whose outcome says nothing about load (a timeout, a refused answer)."""
-        with self._cond:
+        with self._lock:
             state = self._endpoints[slot.endpoint]
+            was_full = self._in_flight >= self.global_max
             state.in_flight -= 1
             self._in_flight -= 1
-            self._cond.notify_all()
+            self._wake(state, was_full)
+
+    def _wake(self, state: _Endpoint, was_full: bool) -> None:
+        """Wake as many of this endpoint's waiters as it has free slots now; when the global
+        ceiling was the limit, one waiter of each other endpoint too (a woken thread that still
+        cannot go waits again)."""
+        if state.waiters and state.wake is not None:
+            state.wake.notify(max(1, int(state.window) - state.in_flight))
+        if was_full:
+            for other in self._endpoints.values():
+                if other is not state and other.waiters and other.wake is not None:
+                    other.wake.notify(1)
 
     def window(self, endpoint: str) -> int:
         """Requests `endpoint` may have in flight now."""
-        with self._cond:
+        with self._lock:
             return int(self._get(endpoint).window)
 
     def stats(self, endpoint: str) -> dict[str, int | float]:
-        with self._cond:
+        with self._lock:
             s = self._get(endpoint)
             return {"window": s.window, "in_flight": s.in_flight, "throttled": s.throttled, "max": s.max_in_flight_seen}
 

@@ -154,3 +154,28 @@ def test_parse_retry_after_http_date() -> None:
 def test_settings_must_be_ordered() -> None:
     with pytest.raises(ValueError, match="initial <= endpoint_max <= global_max"):
         EndpointLimits(initial=8, endpoint_max=4, global_max=16)
+
+
+def test_waiting_threads_get_the_slots_released_and_all_finish() -> None:
+    """Threads beyond the window wait (on a real clock) and all get a slot as others release:
+    no lost wake-up across two endpoints sharing a full global ceiling."""
+    import threading
+
+    limits = EndpointLimits(initial=2, endpoint_max=2, global_max=3)
+    done: list[str] = []
+    lock = threading.Lock()
+
+    def work(endpoint: str) -> None:
+        slot = limits.acquire(endpoint, deadline=None)
+        with lock:
+            done.append(endpoint)
+        limits.release(slot)
+
+    threads = [threading.Thread(target=work, args=(e,)) for e in ["a:1", "b:1"] * 20]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads)
+    assert sorted(done) == sorted(["a:1", "b:1"] * 20)
+    assert limits.stats("a:1")["max"] <= 2 and limits.stats("b:1")["max"] <= 2
