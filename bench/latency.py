@@ -80,7 +80,9 @@ def endpoint(delay_ms: float, throttle_share: float = 0.0) -> Iterator[Endpoint]
         proc.wait(30)
 
 
-def fleet(urls: list[str], tenants: int, buckets: int, in_flight: int, per_endpoint: int) -> dict[str, Any]:
+def fleet(
+    urls: list[str], tenants: int, buckets: int, in_flight: int, per_endpoint: int, workers: int = 0
+) -> dict[str, Any]:
     """Tenants spread over the endpoints in turn; each tenant's buckets on one endpoint."""
     entries = []
     for i in range(tenants):
@@ -111,7 +113,7 @@ def fleet(urls: list[str], tenants: int, buckets: int, in_flight: int, per_endpo
             }
         )
     runtime = {
-        "workers": min(256, max(1, in_flight // 8)),
+        "workers": workers or min(256, max(1, in_flight // 8)),
         "collect_timeout_s": 120,
         "check_timeout_s": 10,
         "retries": 2,
@@ -248,7 +250,9 @@ def two_endpoints(args: argparse.Namespace, workdir: Path) -> list[str]:
     finish: dict[str, float] = {}
     for case, share in (("healthy", 0.0), ("throttled", args.throttle_share)):
         with endpoint(args.delay_ms, share) as a, endpoint(args.delay_ms) as b:
-            config = fleet([a.url, b.url], args.tenants, args.buckets, args.in_flight, args.in_flight // 2)
+            config = fleet(
+                [a.url, b.url], args.tenants, args.buckets, args.in_flight, args.in_flight // 2, args.workers
+            )
             run = hdsctl_run(config, workdir, f"two-{case}")
         results = stored(run.store)
         pairs = {(r["tenant"], r["control"]) for r in results}
@@ -280,6 +284,9 @@ def main() -> int:
     parser.add_argument("--in-flight", type=int, default=256)
     parser.add_argument("--floor-buckets", type=int, default=500, help="buckets swept by the plain boto3 floor")
     parser.add_argument("--two-endpoints", action="store_true")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="two-endpoint case: runtime.workers (default in-flight/8)"
+    )
     parser.add_argument("--throttle-share", type=float, default=0.2)
     parser.add_argument("--skip-single", action="store_true")
     parser.add_argument("--workdir", type=Path, default=None)
