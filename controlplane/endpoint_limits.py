@@ -204,6 +204,15 @@ class EndpointLimits:
                 if other is not state and other.waiters and other.wake is not None:
                     other.wake.notify(1)
 
+    def throttling(self, endpoint: str) -> str:
+        """ "" when `endpoint` never throttled; else what to add to a failure's reason, so a
+        request the deadline stopped still names the throttling that slowed it down."""
+        with self._lock:
+            s = self._endpoints.get(endpoint)
+            if s is None or not s.throttled:
+                return ""
+            return f"endpoint {endpoint} is throttling ({s.last_throttle}; {s.throttled} throttling answers)"
+
     def window(self, endpoint: str) -> int:
         """Requests `endpoint` may have in flight now."""
         with self._lock:

@@ -85,7 +85,7 @@ class AnswerTooSlow(HTTPClientError):
 class BudgetSpent(BotoCoreError):
     """Not retried: the collection has no time left."""
 
-    fmt = "not sent: the collection's {timeout_s:g}s budget was spent (endpoint {endpoint_url})"
+    fmt = "not sent: the collection's {timeout_s:g}s budget was spent (endpoint {endpoint_url}){why}"
 
 
 def _public(url: str) -> str:
@@ -134,7 +134,8 @@ class BoundedSession:
         started = time.monotonic()
         url = _public(request.url)
         if budget.deadline is not None and started >= budget.deadline:
-            raise BudgetSpent(timeout_s=budget.timeout_s, endpoint_url=url)
+            note = endpoint_limits.limits().throttling(urlsplit(url).netloc)
+            raise BudgetSpent(timeout_s=budget.timeout_s, endpoint_url=url, why=f"; {note}" if note else "")
         if request.stream_output:  # streamed bodies are read by the caller (the plugin reads none)
             return self._inner.send(request)
         # One slot of the endpoint's window per request (see `controlplane.endpoint_limits`): the

@@ -179,3 +179,13 @@ def test_waiting_threads_get_the_slots_released_and_all_finish() -> None:
     assert not any(t.is_alive() for t in threads)
     assert sorted(done) == sorted(["a:1", "b:1"] * 20)
     assert limits.stats("a:1")["max"] <= 2 and limits.stats("b:1")["max"] <= 2
+
+
+def test_throttling_note_names_the_last_throttling_answer() -> None:
+    limits = EndpointLimits(initial=2, endpoint_max=4, global_max=4, clock=Clock())
+    assert limits.throttling("a:1") == ""
+    slot = limits.try_acquire("a:1")
+    assert isinstance(slot, Slot)
+    limits.release(slot, "HTTP 429")
+    assert limits.throttling("a:1") == "endpoint a:1 is throttling (HTTP 429; 1 throttling answers)"
+    assert limits.throttling("b:1") == ""

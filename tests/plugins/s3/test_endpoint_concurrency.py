@@ -226,3 +226,16 @@ def run_fleet(
         return list(store.results(outcome.run_id))
     finally:
         store.close()
+
+
+def test_requests_stopped_by_the_deadline_still_name_the_throttling(server: CannedS3, limiter: EndpointLimits) -> None:
+    """Throttled without Retry-After until the budget is spent: what was not read says why."""
+    server.delay_s = 0.0
+    server.throttle = lambda _r, _s: Throttle(503)
+    try:
+        snapshot = collect(s3_target(server.url, 3, max_attempts=10), timeout_s=3)
+    except TransientError as exc:  # nothing read at all: the scheduler retries, then reports this
+        assert "SlowDown" in str(exc) or "throttling" in str(exc), str(exc)
+        return
+    reasons = [getattr(b, a).reason for b in snapshot.buckets for a in ("location", "encryption")]
+    assert reasons and all("SlowDown" in r or "throttling" in r for r in reasons), reasons
