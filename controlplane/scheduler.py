@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from controlplane import endpoint_limits
 from controlplane.config import RuntimeSettings
 from controlplane.errors import TransientError
 from controlplane.planning import Plan, PlannedControl, Unrunnable, WorkUnit
@@ -156,6 +157,10 @@ class Scheduler:
         self._tasks: queue.SimpleQueue[_Task | None] = queue.SimpleQueue()
         self._workers: list[_Worker] = []
         self.stats = RunStats()
+        # Requests in flight per endpoint (runtime settings), shared by the plugins' clients.
+        endpoint_limits.configure(
+            runtime.endpoint_initial_in_flight, runtime.endpoint_max_in_flight, runtime.global_max_in_flight
+        )
 
     # -- results --------------------------------------------------------------------------
     def _result(

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from controlplane.bounded_read import DEFAULT_MAX_RESPONSE_MB
+from controlplane.endpoint_limits import DEFAULT_ENDPOINT_MAX, DEFAULT_GLOBAL_MAX, DEFAULT_INITIAL
 
 TENANT_ID = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 """A DNS label: safe as a file name, a Kubernetes label value and a URL path segment."""
@@ -60,6 +61,28 @@ class RuntimeSettings(_Strict):
         description="Largest answer a plugin reads from an endpoint (an S3 or Kubernetes API response), and "
         "largest Kubernetes dump file; past it the read stops and the target's checks report an error",
     )
+    endpoint_initial_in_flight: int = Field(
+        default=DEFAULT_INITIAL,
+        ge=1,
+        le=4096,
+        description="Requests in flight to one endpoint (host:port) at first; the window then grows on answers "
+        "and halves on throttling (503 SlowDown, 429, connection reset), see controlplane.endpoint_limits",
+    )
+    endpoint_max_in_flight: int = Field(
+        default=DEFAULT_ENDPOINT_MAX,
+        ge=1,
+        le=4096,
+        description="Most requests in flight to one endpoint (host:port); also its connection pool size",
+    )
+    global_max_in_flight: int = Field(
+        default=DEFAULT_GLOBAL_MAX, ge=1, le=16384, description="Most requests in flight to all endpoints together"
+    )
+
+    @model_validator(mode="after")
+    def _ordered_limits(self) -> RuntimeSettings:
+        if not self.endpoint_initial_in_flight <= self.endpoint_max_in_flight <= self.global_max_in_flight:
+            raise ValueError("need endpoint_initial_in_flight <= endpoint_max_in_flight <= global_max_in_flight")
+        return self
 
 
 class TenantBase(_Strict):

@@ -24,8 +24,16 @@ if TYPE_CHECKING:
 
 WORKERS = 8
 """Threads collecting one target's buckets."""
-POOL_CONNECTIONS = 64
-"""Connections kept per client: a client may serve many targets at once (see `shared_clients`)."""
+
+
+def pool_connections() -> int:
+    """Connections kept per client: as many as the endpoint's window may grow to
+    (`runtime.endpoint_max_in_flight`), since a client may serve many targets at once (see
+    `shared_clients`) and every request in flight needs its own connection."""
+    from controlplane.endpoint_limits import limits
+
+    return limits().endpoint_max
+
 
 TRANSIENT_CODES = frozenset(
     {
@@ -79,7 +87,7 @@ def client_config(target: S3Target, timeout_s: float) -> Config:
         connect_timeout=connect,
         read_timeout=read,
         retries={"mode": "standard", "total_max_attempts": target.max_attempts},
-        max_pool_connections=POOL_CONNECTIONS,
+        max_pool_connections=pool_connections(),
         user_agent_extra="hds-controlplane",
         s3={"addressing_style": target.addressing_style},
         # S3 Control puts the account id in front of the host. Older botocore did it through the
@@ -196,7 +204,13 @@ class TargetClients:
     def __init__(self, target: S3Target, timeout_s: float) -> None:
         self.target = target
         self.config = client_config(target, timeout_s)
-        self._settings = (target.region, target.addressing_style, target.max_attempts, _timeouts(timeout_s))
+        self._settings = (
+            target.region,
+            target.addressing_style,
+            target.max_attempts,
+            _timeouts(timeout_s),
+            pool_connections(),
+        )
         shared = shared_clients.identity(target)
         self._identity, self._credentials = shared if shared is not None else (None, {})
         if target.credentials is None or target.credentials.mode == "keys":
@@ -277,11 +291,11 @@ def classify(exc: Exception, missing_codes: frozenset[str] = frozenset()) -> Asp
             attempts = int(meta.get("RetryAttempts", 0)) + 1
             return Aspect.error(f"{reason}, after {attempts} attempt{'s' if attempts > 1 else ''}", transient=True)
         return Aspect.error(reason)
-    from hds_s3.limits import AnswerTooLarge, AnswerTooSlow, BudgetSpent
+    from hds_s3.limits import AnswerTooLarge, AnswerTooSlow, BudgetSpent, EndpointBusy
 
     if isinstance(exc, AnswerTooLarge):
         return Aspect.error(str(exc))
-    if isinstance(exc, (AnswerTooSlow, BudgetSpent)):
+    if isinstance(exc, (AnswerTooSlow, BudgetSpent, EndpointBusy)):
         return Aspect.error(str(exc), transient=True)
     if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)):
         return Aspect.error(f"endpoint unreachable: {exc}", transient=True)

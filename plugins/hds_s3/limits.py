@@ -35,6 +35,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from controlplane import endpoint_limits
 from controlplane.bounded_read import (
     DEFAULT_MAX_RESPONSE_MB,
     ResponseTooLarge,
@@ -84,12 +85,21 @@ class AnswerTooSlow(HTTPClientError):
 class BudgetSpent(BotoCoreError):
     """Not retried: the collection has no time left."""
 
-    fmt = "not sent: the collection's {timeout_s:g}s budget was spent (endpoint {endpoint_url})"
+    fmt = "not sent: the collection's {timeout_s:g}s budget was spent (endpoint {endpoint_url}){why}"
 
 
 def _public(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+class EndpointBusy(BotoCoreError):
+    """Not retried: the endpoint's window (or its Retry-After) leaves no time before the deadline."""
+
+    fmt = "{reason}"
+
+
+THROTTLE_STATUS = frozenset({429, 503})
 
 
 class _Body:
@@ -124,9 +134,33 @@ class BoundedSession:
         started = time.monotonic()
         url = _public(request.url)
         if budget.deadline is not None and started >= budget.deadline:
-            raise BudgetSpent(timeout_s=budget.timeout_s, endpoint_url=url)
+            note = endpoint_limits.limits().throttling(urlsplit(url).netloc)
+            raise BudgetSpent(timeout_s=budget.timeout_s, endpoint_url=url, why=f"; {note}" if note else "")
         if request.stream_output:  # streamed bodies are read by the caller (the plugin reads none)
             return self._inner.send(request)
+        # One slot of the endpoint's window per request (see `controlplane.endpoint_limits`): the
+        # window shrinks on throttling answers, and a Retry-After holds the endpoint's requests.
+        limiter = endpoint_limits.limits()
+        try:
+            slot = limiter.acquire(urlsplit(url).netloc, budget.deadline)
+        except endpoint_limits.SlotUnavailable as exc:
+            raise EndpointBusy(reason=str(exc)) from None
+        try:
+            response = self._send_bounded(request, budget, started, url)
+        except ConnectionClosedError:
+            limiter.release(slot, "connection reset")
+            raise
+        except BaseException:
+            limiter.release_neutral(slot)
+            raise
+        if response.status_code in THROTTLE_STATUS:
+            retry_after = endpoint_limits.parse_retry_after(response.headers.get("retry-after"))
+            limiter.release(slot, f"HTTP {response.status_code}", retry_after)
+        else:
+            limiter.release(slot)
+        return response
+
+    def _send_bounded(self, request: Any, budget: Budget, started: float, url: str) -> Any:
         request.stream_output = True  # headers only: the body is ours to read
         try:
             response = self._inner.send(request)
@@ -185,4 +219,12 @@ def bound_client(client: Any) -> Any:
     return client
 
 
-__all__ = ["AnswerTooLarge", "AnswerTooSlow", "BoundedSession", "BudgetSpent", "bound_client", "collection_budget"]
+__all__ = [
+    "AnswerTooLarge",
+    "AnswerTooSlow",
+    "BoundedSession",
+    "BudgetSpent",
+    "EndpointBusy",
+    "bound_client",
+    "collection_budget",
+]
