@@ -221,7 +221,13 @@ class EndpointLimits:
     def stats(self, endpoint: str) -> dict[str, int | float]:
         with self._lock:
             s = self._get(endpoint)
-            return {"window": s.window, "in_flight": s.in_flight, "throttled": s.throttled, "max": s.max_in_flight_seen}
+            return {
+                "window": s.window,
+                "in_flight": s.in_flight,
+                "throttled": s.throttled,
+                "decreases": s.epoch,
+                "max": s.max_in_flight_seen,
+            }
 
 
 _limits = EndpointLimits()

@@ -169,8 +169,10 @@ def test_a_healthy_endpoint_keeps_its_concurrency_while_another_throttles(limite
         assert not thread.is_alive()
     assert all_read(snapshot)
     assert throttling.throttled() > 0 and healthy.throttled() == 0
-    assert limiter.window(netloc(throttling)) < 8
-    assert limiter.window(netloc(healthy)) == 8
+    # The throttled endpoint's window was cut (it may have grown back since: additive increase);
+    # the healthy one's never was.
+    assert limiter.stats(netloc(throttling))["decreases"] >= 1
+    assert limiter.stats(netloc(healthy))["decreases"] == 0 and limiter.window(netloc(healthy)) == 8
     assert healthy.max_in_flight() > throttling.max_in_flight(len(throttling.requests) // 2)
 
 
