@@ -136,8 +136,14 @@ def report(
             infos = {
                 t.id: TenantInfo(t.name, tuple(t.activities)) for t in _fleet(config_path, registry, catalog).tenants
             }
+        from controlplane.governance.clock import now
+        from controlplane.governance.summary import expiring_soon
+        from controlplane.reports.fleet import ExpiringItem
+
         with EvidenceStore.open(store, create=False) as s:
-            document = build_fleet_report(s, catalog, runs, infos, lang, min_severity)
+            soon = expiring_soon(s, s.tenants(), now())
+            expiring = None if soon is None else [ExpiringItem(*item) for item in soon]
+            document = build_fleet_report(s, catalog, runs, infos, lang, min_severity, expiring=expiring)
         _write(render_fleet(document, fmt), output)
         summary = document["summary"]
         click.echo(

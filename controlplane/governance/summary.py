@@ -5,7 +5,7 @@ for the HTML report and the evidence document (preuves.html)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from controlplane.governance import register
@@ -58,3 +58,24 @@ def governance_records(store: EvidenceStore, tenants: Sequence[str], moment: dat
             }
         )
     return {"attestations": attestations, "waivers": waivers}
+
+
+def expiring_soon(
+    store: EvidenceStore, tenants: Sequence[str], moment: datetime, within_days: int = 30
+) -> list[tuple[str, str, str, str, str]] | None:
+    """Attestations and waivers that stop being valid within `within_days` (or already have),
+    as (kind, tenant, control, expires_on, reference), soonest first; None when the store holds
+    no attestation or waiver at all (the fleet report then says none is recorded)."""
+    records = governance_records(store, tenants, moment)
+    recorded = [a for a in records["attestations"] if a["record_hash"]] + records["waivers"]
+    if not recorded:
+        return None
+    items = []
+    for a in records["attestations"]:
+        if a["record_hash"] and a["valid_until"] and (a["days_left"] is None or a["days_left"] <= within_days):
+            items.append(("attestation", a["tenant"], a["control"], str(a["valid_until"])[:10], a["record_hash"]))
+    for w in records["waivers"]:
+        days_left = (date.fromisoformat(w["expires"]) - moment.date()).days
+        if days_left <= within_days:
+            items.append(("waiver", w["tenant"], w["control"], w["expires"], w["id"]))
+    return sorted(items, key=lambda i: (i[3], i[1], i[2]))
