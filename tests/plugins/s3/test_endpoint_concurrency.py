@@ -110,7 +110,10 @@ def test_retry_after_is_honoured(
 ) -> None:
     server.delay_s = 0.0
     server.throttle = lambda _request, seen: Throttle(status, retry_after()) if seen == 0 else None
-    snapshot = collect(s3_target(server.url, 2, max_attempts=3), timeout_s=30)
+    # Each target's first request is throttled and holds the whole endpoint for its Retry-After,
+    # so the collection takes about (targets x Retry-After): a generous budget, since this test
+    # is about the order of requests, not the time a busy machine takes (30 s failed under load).
+    snapshot = collect(s3_target(server.url, 2, max_attempts=3), timeout_s=180)
     assert all_read(snapshot), "each throttled request was retried and got its real answer"
     by_target: dict[str, list[Request]] = {}
     for r in server.requests:
