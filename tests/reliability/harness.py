@@ -88,6 +88,18 @@ def rel_fleet(
     return write_fleet(path, fleet, rt)
 
 
+def held_fleet(path: Path, gate: Path) -> Path:
+    """Two tenants: t00's two targets answer at once, t01's two wait for `gate` to exist. Every
+    target is collected at the same time (4 workers), so the run holds results yet cannot finish
+    until the test opens the gate: a kill lands mid-run however slow the machine is."""
+    fleet = [
+        tenant("t00", [5], {"rel": [{"name": f"cible-{m}", "findings": 3} for m in range(2)]}),
+        tenant("t01", [5], {"rel": [{"name": f"cible-{m}", "findings": 3, "gate": str(gate)} for m in range(2)]}),
+    ]
+    rt = {"workers": 4, "collect_timeout_s": 600, "check_timeout_s": 10, "retries": 0}
+    return write_fleet(path, fleet, rt)
+
+
 REL_CONTROLS = ("REL-01", "REL-02", "REL-03")
 
 

@@ -17,6 +17,7 @@ from tests.reliability.harness import (
     CONTROL_ARGS,
     StoreWatch,
     hdsctl,
+    held_fleet,
     kill_and_resume,
     rel_fleet,
     run_and_kill,
@@ -42,7 +43,7 @@ def test_killed_runs_resume_on_postgresql(tmp_path, env, postgres_server):
 
 
 def test_a_killed_run_is_shown_interrupted_by_every_command(tmp_path, env):
-    config = rel_fleet(tmp_path / "hds.yaml", 2, 2, delay_ms=(300, 300))
+    config = held_fleet(tmp_path / "hds.yaml", tmp_path / "gate")
     location = str(tmp_path / "ev.sqlite")
     watch = StoreWatch(location)
     run_id, kill = run_and_kill(["run", "-c", str(config), "--store", location, *CONTROL_ARGS], env, watch, None, at=3)
@@ -60,7 +61,8 @@ def test_a_killed_run_is_shown_interrupted_by_every_command(tmp_path, env):
 
 
 def test_sigterm_marks_the_run_interrupted_and_names_the_resume_command(tmp_path, env):
-    config = rel_fleet(tmp_path / "hds.yaml", 2, 2, delay_ms=(300, 300))
+    gate = tmp_path / "gate"
+    config = held_fleet(tmp_path / "hds.yaml", gate)
     location = str(tmp_path / "ev.sqlite")
     watch = StoreWatch(location)
     proc = start_hdsctl("run", "-c", str(config), "--store", location, *CONTROL_ARGS, env=env)
@@ -78,6 +80,7 @@ def test_sigterm_marks_the_run_interrupted_and_names_the_resume_command(tmp_path
     assert watch.scalar("SELECT status FROM runs WHERE run_id = :r", r=run_id) == "interrupted"
     assert watch.lease_pid(run_id) is None
     watch.close()
+    gate.touch()
     done = hdsctl("run", "-c", str(config), "--store", location, "--resume", run_id, "--format", "json", env=env)
     assert done.returncode == 1 and json.loads(done.stdout)["status"] == "completed"
 
