@@ -19,7 +19,6 @@ from tests.reliability.harness import (
     hdsctl,
     held_fleet,
     kill_and_resume,
-    rel_fleet,
     run_and_kill,
     start_hdsctl,
     wait_for,
@@ -89,14 +88,16 @@ def test_sigterm_marks_the_run_interrupted_and_names_the_resume_command(tmp_path
 def interrupted(tmp_path, env):
     """An interrupted run (killed after 2 results) and its fleet file.
 
-    Each target takes 2 s to collect, so the run cannot finish between the moment the store holds
-    2 results and the kill, however slowly a busy machine lets this test poll."""
-    config = rel_fleet(tmp_path / "hds.yaml", 2, 2, delay_ms=(2000, 2000))
+    Half the fleet waits behind a gate file, so the run cannot finish before the kill however
+    slowly a busy machine lets this test poll; the gate opens afterwards, for the resumes."""
+    gate = tmp_path / "gate"
+    config = held_fleet(tmp_path / "hds.yaml", gate)
     location = str(tmp_path / "ev.sqlite")
     watch = StoreWatch(location)
     run_id, kill = run_and_kill(["run", "-c", str(config), "--store", location, *CONTROL_ARGS], env, watch, None, 2)
     watch.close()
     assert not kill.exited_by_itself, "the run finished before it could be interrupted"
+    gate.touch()
     return config, location, run_id
 
 
@@ -110,7 +111,7 @@ def one_line_error(proc) -> str:
 
 def test_resume_refuses_a_changed_fleet_file(interrupted, env):
     config, location, run_id = interrupted
-    config.write_text(config.read_text().replace("delay_ms: 200", "delay_ms: 201", 1))
+    config.write_text(config.read_text().replace("cible-1", "cible-9", 1))
     before = hdsctl("runs", "show", run_id, "--store", location, "--format", "json", env=env).stdout
     line = one_line_error(hdsctl("run", "-c", str(config), "--store", location, "--resume", run_id, env=env))
     assert f"the fleet file changed since run {run_id} began" in line and str(config) in line
