@@ -22,16 +22,17 @@ from __future__ import annotations
 
 import base64
 import socket
-import threading
-import time
 import zlib
-from types import TracebackType
 from urllib.parse import quote
+
+from tests.support.socket_server import SocketServer
 
 CHUNK = b"A" * (1024 * 1024)
 
 
-class HostileServer:
+class HostileServer(SocketServer):
+    name = "hostile"
+
     def __init__(
         self,
         mode: str,
@@ -46,6 +47,7 @@ class HostileServer:
         gzip: bool = False,
         max_s: float = 300.0,
     ) -> None:
+        super().__init__(max_s)
         self.mode = mode
         self.status = status
         self.size = size
@@ -55,78 +57,8 @@ class HostileServer:
         self.interval = interval
         self.chunked = chunked or gzip
         self.gzip = gzip
-        self.max_s = max_s
         self.requests = 0
         self.sent = 0
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self._sock.listen(64)
-        self._sock.settimeout(0.1)
-        self.port = int(self._sock.getsockname()[1])
-        self._thread = threading.Thread(target=self._serve, daemon=True, name=f"hostile-{self.port}")
-        self._started = time.monotonic()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> HostileServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._sock.close()
-
-    def _stopped(self) -> bool:
-        return self._stop.is_set() or time.monotonic() - self._started > self.max_s
-
-    def _serve(self) -> None:
-        while not self._stopped():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
-
-    def _read_request(self, conn: socket.socket) -> bytes | None:
-        """The request head (the body, if any, is read and dropped); None when the client left."""
-        conn.settimeout(0.2)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            if self._stopped():
-                return None
-            try:
-                chunk = conn.recv(65536)
-            except TimeoutError:
-                continue
-            except OSError:
-                return None
-            if not chunk:
-                return None
-            data += chunk
-        head, _, rest = data.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        while len(rest) < length and not self._stopped():
-            try:
-                chunk = conn.recv(65536)
-            except TimeoutError:
-                continue
-            except OSError:
-                return None
-            if not chunk:
-                return None
-            rest += chunk
-        return head
 
     def _send(self, conn: socket.socket, data: bytes) -> bool:
         try:
