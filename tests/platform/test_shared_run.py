@@ -103,3 +103,16 @@ def test_a_pool_that_hangs_gives_each_served_tenant_an_error_never_a_pass(tmp_pa
         assert {r["status"] for r in hung} == {"error"}
         others = [r for r in store.results(outcome.run_id, tid) if r["target"] != f"{POOL}/bmc-2"]
         assert {r["status"] for r in others} == {"pass"}
+
+
+def test_platform_credentials_stay_with_the_platform(tmp_path, rel_registry, store, monkeypatch):
+    """The pool's token is resolved by the pool's collection only, and no tenant's collection
+    ever reaches it; no stored record of any tenant holds its value."""
+    monkeypatch.setenv("HDS_POOL_TOKEN", "pool-secret-9Xq4")
+    targets = {"rel": [{"name": n, "token": {"env": "HDS_POOL_TOKEN"}} for n in POOL_TARGETS]}
+    config = pool_fleet(tmp_path / "hds.yaml", targets=targets)
+    outcome = execute(prepare(config, control_ids=CONTROLS, registry=rel_registry), store)
+    assert [c["resolved"] for c in collects(POOL)] == [["pool-secret-9Xq4"]] * 3
+    for tid in TENANTS:
+        assert [c["resolved"] for c in collects(tid)] == [[]]
+        assert "pool-secret-9Xq4" not in json.dumps(list(store.results(outcome.run_id, tid)))
