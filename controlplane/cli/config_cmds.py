@@ -57,17 +57,9 @@ def validate(file: Path, check_secrets: bool, fmt: str) -> None:
     if fmt == "json":
         extra: dict[str, object] = {} if checked is None else {"secrets_checked": checked}
         if fleet.platform:
+            extra["shared_targets"] = shared
             extra["platform"] = [{"id": g.id, "serves": list(g.serves)} for g in fleet.platform]
-        emit_json(
-            {
-                "valid": True,
-                "tenants": len(fleet.tenants),
-                "targets": targets,
-                "shared_targets": shared,
-                "waivers": len(waivers),
-                **extra,
-            }
-        )
+        emit_json({"valid": True, "tenants": len(fleet.tenants), "targets": targets, "waivers": len(waivers), **extra})
     else:
         secrets = "" if checked is None else f", {checked} secret references resolved"
         waived = f", {len(waivers)} waivers" if waivers else ""
