@@ -27,7 +27,7 @@ from controlplane.errors import TransientError
 from controlplane.planning import Plan, PlannedControl, Unrunnable, WorkUnit
 from controlplane.plugin_types import CheckContext, CollectContext, TenantView
 from controlplane.plugins import PluginRegistry
-from controlplane.results import CheckResult, Finding, Status
+from controlplane.results import SHARED_PLATFORM_KEY, CheckResult, Finding, Status
 from controlplane.secrets import redact, redact_data
 from controlplane.store.chain import canonical_json
 
@@ -39,8 +39,6 @@ FLUSH_INTERVAL_S = 0.2
 """While workers are busy, results reach the store at least this often."""
 EXPIRY_SWEEP_S = 0.02
 """How often, while events keep coming, the coordinator looks for overrun steps."""
-SHARED_PLATFORM_KEY = "shared_platform"
-"""Evidence key naming the shared group (`platform:` in hds.yaml) a result's target belongs to."""
 
 
 class ResultSink(Protocol):
