@@ -63,7 +63,8 @@ def validate(file: Path, check_secrets: bool, fmt: str) -> None:
     else:
         secrets = "" if checked is None else f", {checked} secret references resolved"
         waived = f", {len(waivers)} waivers" if waivers else ""
-        groups = f", {shared} shared targets in {len(fleet.platform)} platform groups" if fleet.platform else ""
+        n = len(fleet.platform)
+        groups = f", {shared} shared targets in {n} platform group{'s' if n > 1 else ''}" if n else ""
         echo(f"{file}: valid ({len(fleet.tenants)} tenants, {targets} targets{groups}{waived}{secrets})")
         for g in fleet.platform:
             more = f" and {len(g.serves) - 5} more" if len(g.serves) > 5 else ""

@@ -117,7 +117,7 @@ def test_hdsctl_config_validate_lists_the_groups(tmp_path):
     text = _hdsctl("config", "validate", str(config), cwd=tmp_path)
     assert text.returncode == 0, text.stderr
     assert text.stdout.splitlines() == [
-        f"{config}: valid (3 tenants, 0 targets, 2 shared targets in 1 platform groups)",
+        f"{config}: valid (3 tenants, 0 targets, 2 shared targets in 1 platform group)",
         f"  platform {POOL} serves 2 tenants: {', '.join(SERVED)}",
     ]
     as_json = json.loads(_hdsctl("config", "validate", str(config), "--format", "json", cwd=tmp_path).stdout)
