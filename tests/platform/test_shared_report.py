@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from controlplane.reports import build_report
+from controlplane.reports.fleet import build_fleet_report
 from controlplane.reports.html import render_html
 from controlplane.runner import execute, load_environment, prepare
 from controlplane.store import EvidenceStore
@@ -27,7 +28,8 @@ def reported(tmp_path: Path, rel_registry):
     store = EvidenceStore.open(str(tmp_path / "evidence.sqlite"))
     outcome = execute(prepare(config, control_ids=["REL-01", "REL-02"], registry=rel_registry), store)
     _, catalog = load_environment(rel_registry)
-    yield {tid: build_report(store, catalog, tid, outcome.run_id) for tid in (*SERVED, UNSERVED)}
+    reports = {tid: build_report(store, catalog, tid, outcome.run_id) for tid in (*SERVED, UNSERVED)}
+    yield reports | {"fleet": build_fleet_report(store, catalog)}
     store.close()
 
 
@@ -49,3 +51,9 @@ def test_the_html_report_says_shared_platform_with_the_group_id(reported):
     assert alpha.count("Plateforme partagée") == 1 and f"<code>{POOL}</code>" in alpha
     assert OTHER_POOL not in alpha
     assert "Plateforme partagée" not in render_html(reported[UNSERVED])
+
+
+def test_the_fleet_report_counts_a_shared_failure_for_each_tenant_it_affects(reported):
+    heat = {row["tenant"]: row["open_failures"] for row in reported["fleet"]["heatmap"]}
+    # REL-02 fails everywhere: own target + 3 pool targets; + cluster-lyon-2's one target for beta
+    assert heat == {SERVED[0]: 4, SERVED[1]: 5, UNSERVED: 1}
