@@ -120,9 +120,18 @@ class TenantBase(_Strict):
         return tuple(sorted(value))
 
 
+def _list_or_selector(schema: dict[str, Any]) -> None:
+    """JSON Schema of a selector: also the plain list of tenant ids the validator accepts."""
+    selector = {k: schema.pop(k) for k in list(schema) if k not in ("title", "description")}
+    listed = {"type": "array", "items": {"type": "string", "pattern": TENANT_ID}}
+    schema["anyOf"] = [listed, selector]
+
+
 class ServeSelector(_Strict):
     """Which tenants a shared group serves: listed tenants, the tenants housed in listed sites,
     or every tenant of the file. Written as a plain list, it is the list of tenant ids."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_list_or_selector)
 
     tenants: tuple[Annotated[str, Field(pattern=TENANT_ID)], ...] = ()
     sites: tuple[Annotated[str, Field(pattern=TARGET_NAME)], ...] = ()

@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from controlplane.config import load_fleet
+from controlplane.config import fleet_json_schema, load_fleet
 from controlplane.config.secret_check import check_secrets
 from controlplane.errors import InputError
 from controlplane.runner import load_environment
@@ -133,3 +134,15 @@ def test_check_secrets_resolves_the_platform_references_too(tmp_path, rel_regist
     assert [str(p) for p in problems] == [
         f"{fleet.path}: platform[0].targets.rel[0].token: environment variable HDS_POOL_TOKEN is not set"
     ]
+
+
+def test_the_json_schema_describes_the_platform_section(tmp_path, rel_registry):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = fleet_json_schema(rel_registry.target_kinds)
+    doc = yaml.safe_load(pool_fleet(tmp_path / "hds.yaml").read_text())
+    jsonschema.validate(doc, schema)
+    doc["platform"][0]["serves"] = {"sites": ["dc-paris-1"]}
+    jsonschema.validate(doc, schema)
+    doc["platform"][0]["owner"] = "me"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, schema)
