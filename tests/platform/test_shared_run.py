@@ -14,6 +14,7 @@ from controlplane.evidence.tenant_verify import verify_tenant
 from controlplane.runner import execute, prepare
 from controlplane.store import EvidenceStore
 from tests.platform.pool import POOL, POOL_TARGETS, SERVED, UNSERVED, collects, pool_fleet
+from tests.reliability import rel_plugin
 
 TENANTS = (*SERVED, UNSERVED)
 CONTROLS = ["REL-01", "REL-05"]  # rel.ok (activities 5, 6) and rel.sees (records what the check saw)
@@ -116,3 +117,15 @@ def test_platform_credentials_stay_with_the_platform(tmp_path, rel_registry, sto
     for tid in TENANTS:
         assert [c["resolved"] for c in collects(tid)] == [[]]
         assert "pool-secret-9Xq4" not in json.dumps(list(store.results(outcome.run_id, tid)))
+
+
+def test_a_check_on_the_pool_reaches_nothing_of_another_served_tenant(tmp_path, rel_registry, store):
+    """rel.sees records every string reachable from what the core hands the check (snapshot,
+    context, target): for a served tenant, the pool's names and its own id, never the other's."""
+    execute(prepare(pool_fleet(tmp_path / "hds.yaml"), control_ids=["REL-05"], registry=rel_registry), store)
+    on_pool = [s for s in rel_plugin.seen if s["where"] == "check" and any(POOL in x for x in s["strings"])]
+    assert sorted(s["tenant"] for s in on_pool) == sorted([*SERVED] * len(POOL_TARGETS))
+    for entry in on_pool:
+        strings = "\n".join(entry["strings"])
+        assert entry["tenant"] in strings
+        assert [t for t in TENANTS if t != entry["tenant"] and t in strings] == []
