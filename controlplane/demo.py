@@ -53,7 +53,14 @@ def fleet_document(ctx: DemoContext) -> dict[str, Any]:
                 "targets": ctx.targets.get(tenant.id, {}),
             }
         )
-    return {"version": 1, "runtime": {"workers": 8, "collect_timeout_s": 10, "check_timeout_s": 5}, "tenants": tenants}
+    doc: dict[str, Any] = {
+        "version": 1,
+        "runtime": {"workers": 8, "collect_timeout_s": 10, "check_timeout_s": 5},
+        "tenants": tenants,
+    }
+    if ctx.platform:
+        doc["platform"] = [{"id": gid, **group} for gid, group in ctx.platform.items()]
+    return doc
 
 
 @contextmanager

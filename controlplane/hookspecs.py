@@ -81,7 +81,9 @@ def hds_demo_setup(ctx: DemoContext) -> None:
 
     ``ctx.tenants`` lists the demo tenants with their profile (``compliant``, ``partial``,
     ``noncompliant``); call ``ctx.add_target(tenant_id, kind, entry)`` with an hds.yaml target
-    entry, and register every server or temporary resource on ``ctx.stack`` (an ExitStack) so
+    entry, or ``ctx.add_shared_target(group_id, tenant_ids, kind, entry)`` for infrastructure
+    several tenants share (a server pool: checked once, stored for each tenant it serves),
+    and register every server or temporary resource on ``ctx.stack`` (an ExitStack) so
     the demo stops it. Keep everything on 127.0.0.1 and inside ``ctx.workdir``. If the
     plugin cannot run here (a missing server binary), call ``ctx.note(text)`` to say so plainly.
     """

@@ -2,7 +2,9 @@
 
 A control applies to a tenant when its HDS activities intersect the tenant's contracted ones
 (and any `--activity` filter). Each (tenant, target) becomes one work unit: collected once,
-evaluated by every applicable control of that target's kind.
+evaluated by every applicable control of that target's kind. A shared target (`platform:` in
+the fleet file) is one work unit for all the planned tenants it serves: collected once, each
+tenant's controls evaluated on that one snapshot, each result stored under its own tenant.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from controlplane.catalog import Catalog, Control, ControlKind
-from controlplane.config import Fleet, Tenant
+from controlplane.config import Fleet, SharedGroup, Tenant
 from controlplane.errors import InputError
 from controlplane.plugin_types import CheckSpec, TargetKind
 from controlplane.plugins import PluginRegistry
@@ -34,13 +36,26 @@ class PlannedControl:
 @dataclass(frozen=True, slots=True)
 class WorkUnit:
     tenant: Tenant
+    """Whom the target is collected for: the tenant, or for a shared target the group itself
+    (`SharedGroup.collector`), so a collector never sees one served tenant on behalf of another."""
     kind: TargetKind
     target: BaseModel
     controls: tuple[PlannedControl, ...]
+    platform: str = ""
+    """The shared group's id, for a shared target; "" for a tenant's own target."""
+    served: tuple[Tenant, ...] = ()
+    """Shared target only: the tenant each entry of `controls` is evaluated and stored for."""
 
     @property
     def target_name(self) -> str:
-        return str(self.target.name)  # type: ignore[attr-defined]
+        """A shared target's results name it `group/target`: a tenant's own target names cannot
+        hold a slash, so the two never collide in a tenant's chain, and the group shows."""
+        name = str(self.target.name)  # type: ignore[attr-defined]
+        return f"{self.platform}/{name}" if self.platform else name
+
+    def tenant_of(self, index: int) -> Tenant:
+        """The tenant `controls[index]` is evaluated and stored for."""
+        return self.served[index] if self.served else self.tenant
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,14 +141,21 @@ def build_plan(
     controls: Sequence[Control],
     registry: PluginRegistry,
     activity_filter: Sequence[int] = (),
+    platform: Sequence[SharedGroup] = (),
 ) -> Plan:
+    """`platform`: the fleet's shared groups; each of their targets is planned for the given
+    tenants it serves only (so `--tenant` and `--shard` narrow them too)."""
     units: list[WorkUnit] = []
     unrunnable: list[Unrunnable] = []
     attested: list[AttestedItem] = []
     tenant_ids: list[str] = []
     shared: dict[tuple[str, tuple[int, ...]], PlannedControl] = {}
+    # (group index, kind, target index) -> [(tenant, planned control)], in tenant order
+    pooled: dict[tuple[int, str, int], list[tuple[Tenant, PlannedControl]]] = {}
     for tenant in tenants:
         tenant_ids.append(tenant.id)
+        groups = [(i, g) for i, g in enumerate(platform) if g.serves_tenant(tenant.id)]
+        shared_kinds = {kind for _i, g in groups for kind in g.targets}
         wanted = set(tenant.activities) & set(activity_filter) if activity_filter else set(tenant.activities)
         by_kind: dict[str, list[PlannedControl]] = {}
         for control in controls:
@@ -156,13 +178,41 @@ def build_plan(
             elif check is None:
                 reason = f"no installed plugin provides check {control.check!r}"
                 unrunnable.append(Unrunnable(tenant, planned, reason, is_error=True))
-            elif not tenant.targets.get(check.target_kind):
+            elif not tenant.targets.get(check.target_kind) and check.target_kind not in shared_kinds:
                 reason = f"no {check.target_kind!r} target declared for this tenant"
                 unrunnable.append(Unrunnable(tenant, planned, reason, is_error=False))
             else:
                 by_kind.setdefault(check.target_kind, []).append(planned)
         for kind_name, planned_controls in by_kind.items():
             kind = registry.target_kinds[kind_name]
-            for target in tenant.targets[kind_name]:
+            for target in tenant.targets.get(kind_name, ()):
                 units.append(WorkUnit(tenant, kind, target, tuple(planned_controls)))
+        for gi, group in groups:
+            for kind_name, entries in group.targets.items():
+                on_group = [_with_group_parameters(p, group, tenant) for p in by_kind.get(kind_name, ())]
+                for ti in range(len(entries)):
+                    pooled.setdefault((gi, kind_name, ti), []).extend((tenant, p) for p in on_group)
+    for (gi, kind_name, ti), pairs in pooled.items():
+        if pairs:
+            group = platform[gi]
+            units.append(
+                WorkUnit(
+                    group.collector(),
+                    registry.target_kinds[kind_name],
+                    group.targets[kind_name][ti],
+                    tuple(p for _t, p in pairs),
+                    group.id,
+                    tuple(t for t, _p in pairs),
+                )
+            )
     return Plan(tuple(units), tuple(unrunnable), tuple(tenant_ids), tuple(attested))
+
+
+def _with_group_parameters(planned: PlannedControl, group: SharedGroup, tenant: Tenant) -> PlannedControl:
+    """A control on a shared target: the catalog's parameters, then the group's, then the
+    tenant's own (the tenant's requirement is what its evidence is judged against)."""
+    overrides = group.parameters.get(planned.control.id)
+    if not overrides:
+        return planned
+    params = {**planned.control.parameters, **overrides, **tenant.parameters.get(planned.control.id, {})}
+    return PlannedControl(planned.control, planned.activities, MappingProxyType(params), planned.check)

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+SHARED_PLATFORM_KEY = "shared_platform"
+"""Evidence key the scheduler adds to a result of a shared target: the id of its group
+(`platform:` in hds.yaml), so reports can say the result comes from shared infrastructure."""
+
 
 class Status(StrEnum):
     passed = "pass"

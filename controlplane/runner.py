@@ -80,7 +80,7 @@ def prepare(
     fleet = load_fleet(config_path, reg.target_kinds, catalog)
     tenants = select_tenants(fleet, tenant_ids, shard)
     controls = select_controls(catalog, control_ids, activities)
-    plan = build_plan(tenants, controls, reg, activities)
+    plan = build_plan(tenants, controls, reg, activities, fleet.platform)
     from controlplane.governance.clock import now
     from controlplane.governance.waivers import load_waivers
 
@@ -105,11 +105,16 @@ def remaining_plan(plan: Plan, done: set[tuple[str, str, str]]) -> Plan:
     collected again."""
     units = []
     for unit in plan.units:
-        left = tuple(
-            p for p in unit.controls if planned_check_key(unit.tenant.id, p.control.id, unit.target_name) not in done
-        )
-        if left:
-            units.append(replace(unit, controls=left))
+        keep = [
+            i
+            for i, p in enumerate(unit.controls)
+            if planned_check_key(unit.tenant_of(i).id, p.control.id, unit.target_name) not in done
+        ]
+        if len(keep) == len(unit.controls):
+            units.append(unit)
+        elif keep:
+            served = tuple(unit.served[i] for i in keep) if unit.served else ()
+            units.append(replace(unit, controls=tuple(unit.controls[i] for i in keep), served=served))
     unrunnable = tuple(
         u for u in plan.unrunnable if planned_check_key(u.tenant.id, u.planned.control.id, "") not in done
     )

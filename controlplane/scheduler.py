@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from controlplane import endpoint_limits
-from controlplane.config import RuntimeSettings
+from controlplane.config import RuntimeSettings, Tenant
 from controlplane.errors import TransientError
 from controlplane.planning import Plan, PlannedControl, Unrunnable, WorkUnit
 from controlplane.plugin_types import CheckContext, CollectContext, TenantView
 from controlplane.plugins import PluginRegistry
-from controlplane.results import CheckResult, Finding, Status
+from controlplane.results import SHARED_PLATFORM_KEY, CheckResult, Finding, Status
 from controlplane.secrets import redact, redact_data
 from controlplane.store.chain import canonical_json
 
@@ -175,6 +175,9 @@ class Scheduler:
     ) -> CheckResult:
         check = planned.check
         plugin = check.plugin if check else ""
+        evidence = redact_data(finding.evidence)
+        if unit is not None and unit.platform:
+            evidence = {**evidence, SHARED_PLATFORM_KEY: unit.platform}  # so a report can name the group
         return CheckResult(
             run_id=run_id,
             tenant=tenant_id,
@@ -185,7 +188,7 @@ class Scheduler:
             resource=redact(finding.resource),
             status=finding.status,
             message=redact(finding.message),
-            evidence=redact_data(finding.evidence),
+            evidence=evidence,
             hds_activities=planned.activities,
             iso27001=planned.control.iso27001,
             started_at=started_at,
@@ -258,10 +261,11 @@ class Scheduler:
                     start = time.monotonic()
                     step = _Step(task, "check", i, start, _now_iso(), start + self.runtime.check_timeout_s)
                     worker.step = step
-                findings = self._evaluate(task, planned)
+                tenant = unit.tenant_of(i)
+                findings = self._evaluate(task, planned, tenant)
                 duration = time.monotonic() - start
                 results = [
-                    self._result(run_id, unit, planned, unit.tenant.id, f, step.started_at, duration) for f in findings
+                    self._result(run_id, unit, planned, tenant.id, f, step.started_at, duration) for f in findings
                 ]
                 with worker.lock:
                     if worker.abandoned:
@@ -273,13 +277,13 @@ class Scheduler:
                     return
                 self._events.put((worker, "unit_done", unit))
 
-    def _evaluate(self, task: _Task, planned: PlannedControl) -> list[Finding]:
+    def _evaluate(self, task: _Task, planned: PlannedControl, tenant: Tenant) -> list[Finding]:
         if isinstance(task.snapshot, _Failure):
             return [Finding(Status.error, task.snapshot.reason)]
         unit = task.unit
         assert planned.check is not None
-        if task.view is None:
-            task.view = unit.tenant.view()
+        if task.view is None or task.view.id != tenant.id:  # a shared target's checks run for each served tenant
+            task.view = tenant.view()
         ctx = CheckContext(task.view, unit.target, unit.target_name, planned.control.id, planned.params)
         try:
             findings, problem = _validate(planned.check.func(task.snapshot, ctx))
@@ -328,17 +332,16 @@ class Scheduler:
                 reason = step.overrun or f"collection timed out after {self.runtime.collect_timeout_s:g}s"
                 if self.observer is not None:
                     self.observer.collected(unit, task.collect_started, now, "timeout", reason, task.attempts)
-                for planned in unit.controls:
-                    result = self._store_timeout(run_id, step, planned, reason, now)
+                for i in range(len(unit.controls)):
+                    result = self._store_timeout(run_id, step, i, reason, now)
                     if self.observer is not None:
                         self.observer.checked([result], now, now, executed=False)
                 finished += 1
                 if self.observer is not None:
                     self.observer.unit_done(unit)
             else:
-                planned = unit.controls[step.index]
                 reason = step.overrun or f"check timed out after {self.runtime.check_timeout_s:g}s"
-                result = self._store_timeout(run_id, step, planned, reason, now)
+                result = self._store_timeout(run_id, step, step.index, reason, now)
                 if self.observer is not None:
                     self.observer.checked([result], step.started, now)
                 if step.index + 1 < len(unit.controls):
@@ -350,11 +353,12 @@ class Scheduler:
             self._start_worker(run_id)
         return finished
 
-    def _store_timeout(self, run_id: str, step: _Step, planned: PlannedControl, reason: str, now: float) -> CheckResult:
-        """An overrun step's ERROR result for one control, stored; the abandoned thread's output never is."""
+    def _store_timeout(self, run_id: str, step: _Step, index: int, reason: str, now: float) -> CheckResult:
+        """An overrun step's ERROR result for `unit.controls[index]`, stored; the abandoned thread's output never is."""
         unit = step.task.unit
         finding = Finding(Status.error, reason)
-        result = self._result(run_id, unit, planned, unit.tenant.id, finding, step.started_at, now - step.started)
+        tenant_id, duration = unit.tenant_of(index).id, now - step.started
+        result = self._result(run_id, unit, unit.controls[index], tenant_id, finding, step.started_at, duration)
         self._emit(result)
         return result
 

@@ -53,13 +53,22 @@ def validate(file: Path, check_secrets: bool, fmt: str) -> None:
                 click.echo(str(p), err=True)
         raise SystemExit(2) from None
     targets = sum(len(v) for t in fleet.tenants for v in t.targets.values())
+    shared = sum(len(v) for g in fleet.platform for v in g.targets.values())
     if fmt == "json":
-        extra = {} if checked is None else {"secrets_checked": checked}
+        extra: dict[str, object] = {} if checked is None else {"secrets_checked": checked}
+        if fleet.platform:
+            extra["shared_targets"] = shared
+            extra["platform"] = [{"id": g.id, "serves": list(g.serves)} for g in fleet.platform]
         emit_json({"valid": True, "tenants": len(fleet.tenants), "targets": targets, "waivers": len(waivers), **extra})
     else:
         secrets = "" if checked is None else f", {checked} secret references resolved"
         waived = f", {len(waivers)} waivers" if waivers else ""
-        echo(f"{file}: valid ({len(fleet.tenants)} tenants, {targets} targets{waived}{secrets})")
+        n = len(fleet.platform)
+        groups = f", {shared} shared targets in {n} platform group{'s' if n > 1 else ''}" if n else ""
+        echo(f"{file}: valid ({len(fleet.tenants)} tenants, {targets} targets{groups}{waived}{secrets})")
+        for g in fleet.platform:
+            more = f" and {len(g.serves) - 5} more" if len(g.serves) > 5 else ""
+            echo(f"  platform {g.id} serves {len(g.serves)} tenants: {', '.join(g.serves[:5])}{more}")
 
 
 @config.command("schema")

@@ -120,6 +120,50 @@ class TenantBase(_Strict):
         return tuple(sorted(value))
 
 
+def _list_or_selector(schema: dict[str, Any]) -> None:
+    """JSON Schema of a selector: also the plain list of tenant ids the validator accepts."""
+    selector = {k: schema.pop(k) for k in list(schema) if k not in ("title", "description")}
+    listed = {"type": "array", "items": {"type": "string", "pattern": TENANT_ID}}
+    schema["anyOf"] = [listed, selector]
+
+
+class ServeSelector(_Strict):
+    """Which tenants a shared group serves: listed tenants, the tenants housed in listed sites,
+    or every tenant of the file. Written as a plain list, it is the list of tenant ids."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_list_or_selector)
+
+    tenants: tuple[Annotated[str, Field(pattern=TENANT_ID)], ...] = ()
+    sites: tuple[Annotated[str, Field(pattern=TARGET_NAME)], ...] = ()
+    all: bool = Field(default=False, description="Every tenant of the fleet file, present and future")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _list_is_tenants(cls, data: object) -> object:
+        return {"tenants": data} if isinstance(data, list | tuple) else data
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> ServeSelector:
+        if self.all and (self.tenants or self.sites):
+            raise ValueError("'all: true' already serves every tenant: drop 'tenants' and 'sites'")
+        if not (self.all or self.tenants or self.sites):
+            raise ValueError("serves no tenant: list tenant ids, or give {sites: [...]} or {all: true}")
+        return self
+
+
+class SharedGroupBase(_Strict):
+    """A group of shared targets (a server pool, a shared cluster's control plane, a shared S3
+    account): collected once per run, its results stored in each served tenant's own chain."""
+
+    id: Annotated[str, Field(pattern=TENANT_ID)]
+    serves: ServeSelector
+    parameters: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Per-control parameter overrides for these targets, by control ID; a served tenant's own "
+        "override of the same parameter wins for that tenant",
+    )
+
+
 class FleetBase(_Strict):
     version: Literal[1] = 1
     store: str | None = Field(

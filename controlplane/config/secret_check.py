@@ -37,10 +37,12 @@ def check_secrets(fleet: Fleet) -> tuple[int, list[Problem]]:
     (unset or empty variable, unreadable or empty file). Resolved values are dropped at once."""
     checked = 0
     problems: list[Problem] = []
-    for i, tenant in enumerate(fleet.tenants):
-        for kind, entries in tenant.targets.items():
+    owners = [(f"tenants[{i}]", t.targets) for i, t in enumerate(fleet.tenants)]
+    owners += [(f"platform[{i}]", g.targets) for i, g in enumerate(fleet.platform)]
+    for where, targets in owners:
+        for kind, entries in targets.items():
             for j, entry in enumerate(entries):
-                for path, ref in secret_refs(entry, f"tenants[{i}].targets.{kind}[{j}]"):
+                for path, ref in secret_refs(entry, f"{where}.targets.{kind}[{j}]"):
                     checked += 1
                     try:
                         empty = not ref.resolve().get_secret_value()

@@ -17,6 +17,7 @@ from controlplane.catalog import Catalog, ControlKind
 from controlplane.drift import tenant_drift
 from controlplane.errors import InputError
 from controlplane.evidence.verify import verify_tenant
+from controlplane.results import SHARED_PLATFORM_KEY
 from controlplane.severity import at_least
 from controlplane.store import EvidenceStore
 
@@ -220,6 +221,24 @@ def _integrity(store: EvidenceStore, tenant: str, run_id: str) -> dict[str, Any]
     }
 
 
+def _platform(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The shared groups (`platform:` in hds.yaml) whose targets this tenant's results come from,
+    read from the results themselves: a report can only name the groups serving its tenant."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        group = (f.get("evidence") or {}).get(SHARED_PLATFORM_KEY)
+        if isinstance(group, str) and group:
+            groups.setdefault(group, []).append(f)
+    return [
+        {
+            "id": group,
+            "targets": sorted({f["target"] for f in mine}),
+            "counts": _counts(f["status"] for f in mine),
+        }
+        for group, mine in sorted(groups.items())
+    ]
+
+
 def _run_json(run: Any) -> dict[str, Any]:
     return {
         "run_id": run.run_id,
@@ -290,6 +309,7 @@ def build_report(
             "total": len(findings),
             "compliance_rate": round(counts["pass"] / judged, 4) if judged else None,
         },
+        "platform": _platform(every),
         "activities": _activities(findings, catalog, contracted, lang),
         "iso27001": iso_table,
         "hds_v2": _hds_table(every, catalog, contracted, lang),
