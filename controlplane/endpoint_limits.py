@@ -218,6 +218,16 @@ class EndpointLimits:
         with self._lock:
             return int(self._get(endpoint).window)
 
+    def cap(self, endpoint: str) -> int | None:
+        """How many collections to `endpoint` are worth running at once (see
+        `controlplane.dispatch`): its window once it has throttled, None (no cap) before, and for
+        an endpoint never seen — a window that was never cut says nothing about the endpoint."""
+        with self._lock:
+            s = self._endpoints.get(endpoint)
+            if s is None or not s.epoch:
+                return None
+            return max(1, int(s.window))
+
     def stats(self, endpoint: str) -> dict[str, int | float]:
         with self._lock:
             s = self._get(endpoint)

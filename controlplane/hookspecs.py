@@ -45,6 +45,12 @@ def hds_target_kinds() -> list[TargetKind]:
     5xx, reset connection): the scheduler retries with backoff. Any other exception, or
     overrunning the timeout, turns every control on that target into an ``error`` result.
     A kind name must be unique across plugins.
+
+    Optional ``endpoint(target) -> "host:port" | None``: where the collection sends its requests.
+    Targets of one endpoint then share the scheduler's workers fairly with other endpoints', and
+    an endpoint that throttles cannot hold more of them than its request window
+    (``controlplane.dispatch``, ``controlplane.endpoint_limits``). It is called once per target
+    when the run starts: keep it cheap (no I/O).
     """
 
 

@@ -67,6 +67,9 @@ class TargetKind:
     collect: Collector
     description: str = ""
     plugin: str = field(default="", compare=False)
+    endpoint: Callable[[Any], str | None] | None = field(default=None, compare=False)
+    """`endpoint(target)`: the host:port its collection sends most requests to, or None. Units
+    of one endpoint share the workers fairly with other endpoints' (`controlplane.dispatch`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from controlplane import endpoint_limits
 from controlplane.config import RuntimeSettings, Tenant
+from controlplane.dispatch import EndpointDispatch, endpoint_of
 from controlplane.errors import TransientError
 from controlplane.planning import Plan, PlannedControl, Unrunnable, WorkUnit
 from controlplane.plugin_types import CheckContext, CollectContext, TenantView
@@ -154,13 +155,21 @@ class Scheduler:
         self.sink = sink
         self.on_result = on_result
         self._events: queue.SimpleQueue[tuple[_Worker, str, Any]] = queue.SimpleQueue()
-        self._tasks: queue.SimpleQueue[_Task | None] = queue.SimpleQueue()
         self._workers: list[_Worker] = []
         self.stats = RunStats()
         # Requests in flight per endpoint (runtime settings), shared by the plugins' clients.
-        endpoint_limits.configure(
+        limiter = endpoint_limits.configure(
             runtime.endpoint_initial_in_flight, runtime.endpoint_max_in_flight, runtime.global_max_in_flight
         )
+        # Work waits in one queue per endpoint: a throttling endpoint's collections cannot take
+        # the workers the other endpoints' tenants need (see controlplane.dispatch).
+        self._tasks: EndpointDispatch[_Task] = EndpointDispatch(limiter.cap)
+
+    def _queue(self, task: _Task) -> None:
+        if task.collected:  # the rest of a unit's checks: no request left to make
+            self._tasks.put(task, None, counted=False)
+        else:
+            self._tasks.put(task, endpoint_of(task.unit.kind, task.unit.target))
 
     # -- results --------------------------------------------------------------------------
     def _result(
@@ -244,6 +253,7 @@ class Scheduler:
             unit = task.unit
             if not task.collected:
                 ok, snapshot = self._collect(worker, task)
+                self._tasks.release(task)
                 if not ok:
                     return
                 task.snapshot, task.collected = snapshot, True
@@ -329,6 +339,7 @@ class Scheduler:
             self._workers.remove(worker)
             task, unit = step.task, step.task.unit
             if step.what == "collect":
+                self._tasks.release(task)
                 reason = step.overrun or f"collection timed out after {self.runtime.collect_timeout_s:g}s"
                 if self.observer is not None:
                     self.observer.collected(unit, task.collect_started, now, "timeout", reason, task.attempts)
@@ -345,7 +356,7 @@ class Scheduler:
                 if self.observer is not None:
                     self.observer.checked([result], step.started, now)
                 if step.index + 1 < len(unit.controls):
-                    self._tasks.put(_Task(unit, task.snapshot, True, step.index + 1))
+                    self._queue(_Task(unit, task.snapshot, True, step.index + 1))
                 else:
                     finished += 1
                     if self.observer is not None:
@@ -386,7 +397,7 @@ class Scheduler:
     def run(self, run_id: str, plan: Plan) -> RunStats:
         pending = len(plan.units)
         for unit in plan.units:
-            self._tasks.put(_Task(unit))
+            self._queue(_Task(unit))
         for _ in range(min(self.runtime.workers, pending)):
             self._start_worker(run_id)
         # Per event the coordinator only stores: looking for overrun steps (a lock per worker)
@@ -456,7 +467,7 @@ class Scheduler:
             if guard is not None:
                 guard.stop()
             for _ in self._workers:
-                self._tasks.put(None)
+                self._tasks.stop()
             gc.unfreeze()
         return self.stats
 

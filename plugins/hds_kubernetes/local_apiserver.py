@@ -16,8 +16,9 @@ import json
 import secrets
 import ssl
 import threading
+import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -47,6 +48,8 @@ class LoggedRequest:
     path: str
     query: Mapping[str, str]
     status: int
+    answered: float = field(default_factory=time.monotonic)
+    """time.monotonic() when the answer was ready (just before it was sent)."""
 
 
 def status_object(code: int, message: str, details: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -112,6 +115,11 @@ class LocalApiServer:
         self._forbidden: set[str] = set()
         self._faults: dict[str, list[int]] = {}
         self._expire_continue = False
+        self.retry_after: str | None = None
+        """Sent as `Retry-After` with every injected 429 and 503 (seconds or an HTTP date)."""
+        self.throttle_all: int | None = None
+        """When set (429 or 503): every authenticated request gets that answer, as an API server
+        under API Priority and Fairness rejects everything for a while."""
         self._resource_version = 1000
         self.requests: list[LoggedRequest] = []
         self.set_objects(objects)
@@ -209,6 +217,9 @@ class LocalApiServer:
         scheme, _, presented = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not secrets.compare_digest(presented.strip(), self.token):
             return 401, status_object(401, "Unauthorized")
+        if self.throttle_all is not None:
+            code = self.throttle_all
+            return code, status_object(code, "Too many requests, please try again later.")
         if path == "/version":
             return 200, {"major": "1", "minor": "33", "gitVersion": "v1.33.1", "platform": "linux/amd64"}
         kind, namespace = self._route(path)
@@ -299,6 +310,8 @@ class _Handler(BaseHTTPRequestHandler):
         api.log(url.path, query, status)
         data = json.dumps(body).encode()
         self.send_response(status)
+        if status in (429, 503) and api.retry_after is not None:
+            self.send_header("Retry-After", api.retry_after)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

@@ -16,6 +16,11 @@ quick retries of the GET (urllib3's for connection failures, `BoundedPoolManager
 5xx); an answer over the size limit → the whole collection fails (not retried: it would be the
 same); an answer cut at the deadline → `TransientError`.
 
+Requests in flight per API server (host:port) follow `controlplane.endpoint_limits`, as the S3
+plugin's do: a 429 (API Priority and Fairness), a 503 or a connection reset halves the server's
+window, and a Retry-After holds every request to that server until the time it names — or, past
+the collection's deadline, fails the listing at once with a reason naming the throttling.
+
 Credentials stay in the client: every credential value of the kubeconfig (tokens, passwords,
 client keys) is registered for redaction before any request, and messages are built from the
 HTTP status and the API's `Status` message only.
@@ -34,15 +39,11 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from controlplane.bounded_read import (
-    DEFAULT_MAX_RESPONSE_MB,
-    ResponseTooLarge,
-    ResponseTooSlow,
-    max_response_bytes,
-    read_bounded,
-)
+from controlplane import endpoint_limits
+from controlplane.bounded_read import DEFAULT_MAX_RESPONSE_MB, ResponseTooLarge, ResponseTooSlow, max_response_bytes
 from controlplane.errors import TransientError
 from controlplane.secrets import SecretRef, SecretResolutionError, remember
+from hds_kubernetes.api_requests import RETRY_BACKOFF_S, STATUS_RETRIES, THROTTLE_STATUSES, BoundedPoolManager
 from hds_kubernetes.kinds import KINDS, ResourceKind
 from hds_kubernetes.parse import ObjectError
 from hds_kubernetes.snapshot import ClusterIdentity, ClusterSnapshot, SnapshotBuilder
@@ -52,9 +53,6 @@ if TYPE_CHECKING:
     from kubernetes.client import ApiClient, Configuration
 
 PAGE_SIZE = 500
-STATUS_RETRIES = 2
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-RETRY_BACKOFF_S = 0.2
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 CONNECT_TIMEOUT_S = 10.0
 SECRET_KEYS = frozenset(
@@ -153,10 +151,12 @@ def _configuration() -> Configuration:
     from urllib3.util.retry import Retry
 
     cfg = Configuration()
+    # As many connections as the API server's window may grow to.
+    cfg.connection_pool_maxsize = endpoint_limits.limits().endpoint_max
     # Two quick retries of idempotent GETs on connection errors here; 429 and 5xx answers are
-    # retried by `BoundedPoolManager` (urllib3 would read their whole body first); the scheduler
-    # retries the whole collection after that. Retry-After is not obeyed: it could outlast the
-    # collection budget.
+    # retried by `BoundedPoolManager` (urllib3 would read their whole body first), which honours
+    # Retry-After through the endpoint's window, up to the collection's deadline; the scheduler
+    # retries the whole collection after that.
     cfg.retries = Retry(
         total=STATUS_RETRIES,
         backoff_factor=RETRY_BACKOFF_S,
@@ -215,65 +215,6 @@ def _remember_header(cfg: Configuration) -> None:
             remember(value.split(" ", 1)[-1])
 
 
-# -- bounded answers ---------------------------------------------------------------------------
-
-
-class BoundedPoolManager:
-    """Stands in for the client's urllib3 pool manager (`ApiClient.rest_client.pool_manager`, the
-    one place every request of the official client goes through): answers come back already read,
-    within `max_bytes` and before `deadline`, so both the listing and the client's own error path
-    (`ApiException` reads `.data`) are bounded. 429 and 5xx answers are retried here, twice,
-    without reading their bodies."""
-
-    def __init__(self, inner: Any, max_bytes: int, deadline: float) -> None:
-        self._inner = inner
-        self.max_bytes = max_bytes
-        self.deadline = deadline
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        from urllib3 import HTTPResponse
-
-        kwargs["preload_content"] = False
-        for attempt in range(STATUS_RETRIES + 1):
-            started = time.monotonic()
-            if started >= self.deadline:
-                raise ResponseTooSlow(0.0)
-            response = self._inner.request(method, url, *args, **kwargs)
-            if response.status in RETRY_STATUSES and attempt < STATUS_RETRIES:
-                response.close()  # its body is never read: a hostile one may be endless
-                time.sleep(min(RETRY_BACKOFF_S * 2**attempt, max(0.0, self.deadline - time.monotonic())))
-                continue
-            break
-        sock = getattr(getattr(response, "connection", None), "sock", None)
-        ceiling = sock.gettimeout() if sock is not None else None
-
-        def lower_timeout(left: float) -> None:
-            if sock is not None:
-                sock.settimeout(left if ceiling is None else min(ceiling, left))
-
-        try:
-            length = response.headers.get("content-length")
-            declared = int(length) if length and "content-encoding" not in response.headers else None
-        except ValueError:
-            declared = None
-        try:
-            body = read_bounded(response.read1, self.max_bytes, self.deadline, declared, lower_timeout, started)
-        except BaseException:
-            response.close()
-            if time.monotonic() >= self.deadline - 0.05:
-                raise ResponseTooSlow(self.deadline - started) from None
-            raise
-        if sock is not None:
-            sock.settimeout(ceiling)
-        response.release_conn()
-        return HTTPResponse(
-            body=body, headers=response.headers, status=response.status, reason=response.reason, preload_content=False
-        )
-
-
 # -- listing -----------------------------------------------------------------------------------
 
 
@@ -311,6 +252,8 @@ def _list_kind(client: ApiClient, kind: ResourceKind, builder: SnapshotBuilder, 
             return
         except ResponseTooLarge as exc:
             raise ClusterAccessError(f"listing {kind.label}: {exc}") from None
+        except endpoint_limits.SlotUnavailable as exc:
+            raise TransientError(f"listing {kind.label}: {exc}") from None
         except ResponseTooSlow:
             raise TransientError(
                 f"listing {kind.label}: the API server's answer was not complete within the collection timeout"
@@ -342,7 +285,9 @@ def _on_api_error(exc: Any, kind: ResourceKind, builder: SnapshotBuilder) -> Non
         )
     elif status == 410:
         raise TransientError(f"listing {kind.label}: the continue token expired (410 Gone); the list restarts")
-    elif status == 429 or status >= 500:
+    elif status in THROTTLE_STATUSES:
+        raise TransientError(f"listing {kind.label}: {status} {message} (the API server is throttling)")
+    elif status >= 500:
         raise TransientError(f"listing {kind.label}: {status} {message}")
     elif status == 0:
         raise ClusterAccessError(

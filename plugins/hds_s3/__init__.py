@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from controlplane.check_declarations import declared_checks
 from controlplane.hookspecs import hookimpl
 from controlplane.plugin_types import CheckSpec, TargetKind, deferred
-from hds_s3.target import S3Target
+from hds_s3.target import S3Target, endpoint_key
 
 if TYPE_CHECKING:
     from controlplane.demo_context import DemoContext
@@ -31,6 +31,7 @@ def hds_target_kinds() -> list[TargetKind]:
             S3Target,
             deferred("hds_s3.collect", "collect_s3"),
             "S3-compatible object store: buckets and, on AWS, the account",
+            endpoint=endpoint_key,
         )
     ]
 

@@ -122,9 +122,12 @@ def _declared_length(headers: Any) -> int | None:
 class BoundedSession:
     """Wraps botocore's URLLib3Session: the same connections, bodies read within bounds."""
 
-    def __init__(self, inner: Any, response_s: float) -> None:
+    def __init__(self, inner: Any, response_s: float, endpoint: str) -> None:
         self._inner = inner
         self._response_s = response_s
+        self._endpoint = endpoint
+        """host:port of the client's configured endpoint: the window's key. Not the request's
+        host, which on virtual-hosted addressing is one per bucket (`bucket.s3.example`)."""
 
     def __getattr__(self, name: str) -> Any:  # close() and anything else botocore calls
         return getattr(self._inner, name)
@@ -132,9 +135,9 @@ class BoundedSession:
     def send(self, request: Any) -> Any:
         budget = _budget.get() or _NO_COLLECTION
         started = time.monotonic()
-        url = _public(request.url)
         if budget.deadline is not None and started >= budget.deadline:
-            note = endpoint_limits.limits().throttling(urlsplit(url).netloc)
+            note = endpoint_limits.limits().throttling(self._endpoint)
+            url = _public(request.url)
             raise BudgetSpent(timeout_s=budget.timeout_s, endpoint_url=url, why=f"; {note}" if note else "")
         if request.stream_output:  # streamed bodies are read by the caller (the plugin reads none)
             return self._inner.send(request)
@@ -142,11 +145,11 @@ class BoundedSession:
         # window shrinks on throttling answers, and a Retry-After holds the endpoint's requests.
         limiter = endpoint_limits.limits()
         try:
-            slot = limiter.acquire(urlsplit(url).netloc, budget.deadline)
+            slot = limiter.acquire(self._endpoint, budget.deadline)
         except endpoint_limits.SlotUnavailable as exc:
             raise EndpointBusy(reason=str(exc)) from None
         try:
-            response = self._send_bounded(request, budget, started, url)
+            response = self._send_bounded(request, budget, started)
         except ConnectionClosedError:
             limiter.release(slot, "connection reset")
             raise
@@ -160,7 +163,7 @@ class BoundedSession:
             limiter.release(slot)
         return response
 
-    def _send_bounded(self, request: Any, budget: Budget, started: float, url: str) -> Any:
+    def _send_bounded(self, request: Any, budget: Budget, started: float) -> Any:
         request.stream_output = True  # headers only: the body is ours to read
         try:
             response = self._inner.send(request)
@@ -183,12 +186,13 @@ class BoundedSession:
             )
         except ResponseTooLarge as exc:
             raw.close()
-            raise AnswerTooLarge(endpoint_url=url, reason=str(exc)) from None
+            raise AnswerTooLarge(endpoint_url=_public(request.url), reason=str(exc)) from None
         except ResponseTooSlow as exc:
             raw.close()
-            raise AnswerTooSlow(endpoint_url=url, reason=str(exc)) from None
+            raise AnswerTooSlow(endpoint_url=_public(request.url), reason=str(exc)) from None
         except Exception as exc:
             raw.close()
+            url = _public(request.url)  # no query string (a presigned URL's) in a message
             if time.monotonic() >= deadline - 0.05:  # our lowered socket timeout fired: the deadline did
                 raise AnswerTooSlow(endpoint_url=url, reason=str(ResponseTooSlow(deadline - started))) from None
             raise _transport_error(exc, request, url) from None
@@ -215,7 +219,8 @@ def bound_client(client: Any) -> Any:
     deadline) and size (the collection's limit). Returns the client."""
     endpoint = client._endpoint
     if not isinstance(endpoint.http_session, BoundedSession):
-        endpoint.http_session = BoundedSession(endpoint.http_session, float(client.meta.config.read_timeout))
+        key = urlsplit(client.meta.endpoint_url).netloc.rpartition("@")[2]
+        endpoint.http_session = BoundedSession(endpoint.http_session, float(client.meta.config.read_timeout), key)
     return client
 
 

@@ -188,3 +188,16 @@ class S3Target(_Strict):
         """Where to send `service` calls: its override, else the S3 endpoint (one host serves all
         APIs on S3-compatible stores and local emulators), else AWS's default."""
         return self.service_endpoints.get(service, self.endpoint_url)  # type: ignore[call-overload]
+
+    def endpoint_key(self) -> str:
+        """host:port of the S3 endpoint (AWS's regional one by default): the endpoint whose
+        request window (`controlplane.endpoint_limits`) this target's collection shares."""
+        if self.endpoint_url is None:
+            return f"s3.{self.region}.amazonaws.com"
+        parts = urlsplit(self.endpoint_url)
+        return parts.netloc.rpartition("@")[2]
+
+
+def endpoint_key(target: S3Target) -> str:
+    """`TargetKind.endpoint` for S3 targets."""
+    return target.endpoint_key()

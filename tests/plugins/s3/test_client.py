@@ -82,3 +82,33 @@ def test_s3_control_requests_keep_the_configured_host() -> None:
     aws = _Request("https://123456789012.s3-control.eu-west-3.amazonaws.com/v20180820/configuration/publicAccessBlock")
     handler(aws)
     assert aws.url.startswith("https://123456789012.s3-control")
+
+
+def test_botocores_endpoint_rule_cache_holds_a_sweeps_buckets() -> None:
+    """Hundreds of buckets read at once: botocore's 100-entry cache would be evicted before each
+    bucket's next request (endpoint rules evaluated again for most requests)."""
+    import boto3
+    from botocore.endpoint_provider import EndpointProvider
+
+    from hds_s3.client import ENDPOINT_RULE_CACHE, widen_endpoint_rule_cache
+
+    widen_endpoint_rule_cache()
+    widen_endpoint_rule_cache()  # idempotent: not wrapped twice
+    assert EndpointProvider._resolve_endpoint.cache_info().maxsize == ENDPOINT_RULE_CACHE
+    s3 = boto3.client(
+        "s3",
+        endpoint_url="http://127.0.0.1:9",
+        region_name="eu-west-3",
+        aws_access_key_id="AKIAEXAMPLE",
+        aws_secret_access_key="not-a-secret",
+    )
+    before = EndpointProvider._resolve_endpoint.cache_info()
+    urls = {
+        s3.generate_presigned_url("get_bucket_versioning", {"Bucket": f"b-{i:03d}"}).split("?")[0] for i in range(150)
+    }
+    urls |= {
+        s3.generate_presigned_url("get_bucket_versioning", {"Bucket": f"b-{i:03d}"}).split("?")[0] for i in range(150)
+    }
+    after = EndpointProvider._resolve_endpoint.cache_info()
+    assert len(urls) == 150 and all(u.startswith("http://") for u in urls)
+    assert after.hits - before.hits >= 150, "the second pass over 150 buckets is served from the cache"
