@@ -101,3 +101,62 @@ class CheckResult:
             "plugin": self.plugin,
             "plugin_version": self.plugin_version,
         }
+
+
+def stored_status(text: str) -> Status | str:
+    """The `Status` a stored string names; a string no release writes (a tampered store) is kept
+    as read, so that verification reports the broken hash rather than failing to read the record."""
+    return Status._value2member_map_.get(text, text)  # type: ignore[return-value]
+
+
+def stored_run_status(text: str) -> RunStatus | str:
+    """The `RunStatus` a stored string names; any other string (a tampered store) as read."""
+    return RunStatus._value2member_map_.get(text, text)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResult:
+    """A result as the store hands it back: the `CheckResult` fields (the JSON columns as JSON
+    gives them: lists, a fresh copy per record), its number in the run (`seq`) and its links in
+    the tenant's chain. `row_id` is set where the chain order matters
+    (`EvidenceStore.chain`, `find_record`).
+
+    `record["field"]` reads a field by the name the hash format and the evidence JSON give it
+    (`record_hash`, scripts); `as_dict()` is the record as JSON shows it."""
+
+    run_id: str
+    seq: int
+    tenant: str
+    control: str
+    check: str
+    target_kind: str
+    target: str
+    resource: str
+    status: Status | str
+    message: str
+    evidence: dict[str, Any]
+    hds_activities: list[int]
+    iso27001: list[str]
+    started_at: str
+    duration_ms: float
+    plugin: str
+    plugin_version: str
+    prev_hash: str
+    record_hash: str
+    row_id: int | None = None
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in _FIELD_NAMES or (name == "row_id" and self.row_id is None):
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {name: getattr(self, name) for name in STORED_FIELDS}
+        if self.row_id is not None:
+            out["row_id"] = self.row_id
+        return out
+
+
+_FIELD_NAMES = frozenset(StoredResult.__dataclass_fields__)
+STORED_FIELDS = tuple(f for f in StoredResult.__dataclass_fields__ if f != "row_id")
+"""What `as_dict()` holds, in order (with `row_id` after them when set)."""

@@ -19,7 +19,8 @@ class RunRecord:
     run_id: str
     started_at: str
     finished_at: str | None
-    status: RunStatus
+    status: RunStatus | str
+    """A `RunStatus`; a string only when the store holds one no release writes (tampering)."""
     tool_version: str
     catalog_digest: str
     config_digest: str
