@@ -121,13 +121,10 @@ def execute_and_report(
         # The webhook first: nothing printed (a hostile string, a closed terminal) may keep the
         # new failures from being posted.
         sent = _notify(store, drift, prepared, notify_url, notify_timeout) if notify_url else None
-        from controlplane.governance.verdict import Tally, governance_verdict
+        code, fix_first = print_run(store, outcome.run_id, fmt, location=location, extra=extra, view=view, floor=floor)
+        from controlplane.governance.verdict import governance_verdict
 
-        counted = Tally()
-        code, fix_first = print_run(
-            store, outcome.run_id, fmt, location=location, extra=extra, view=view, floor=floor, also=counted.add
-        )
-        code = governance_verdict(store, outcome.run_id, code, fmt, strict, counted)
+        code = governance_verdict(store, outcome.run_id, code, fmt, strict)
         if fmt == "table":
             print_drift(drift, view, floor)
             if sent:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -54,17 +54,10 @@ def _summary_rows(summary: dict[str, dict[int, dict[str, int]]], tenants: list[s
     return rows
 
 
-def _counting(
-    results: Iterator[StoredResult],
-    counts: dict[str, int],
-    agg: FixFirst,
-    also: Callable[[StoredResult], None] | None,
-) -> Iterator[StoredResult]:
+def _counting(results: Iterator[StoredResult], counts: dict[str, int], agg: FixFirst) -> Iterator[StoredResult]:
     for r in results:
         counts[r.status] += 1
         agg.add(r)
-        if also is not None:
-            also(r)
         yield r
 
 
@@ -78,12 +71,10 @@ def print_run(
     *,
     view: CatalogView | None = None,
     floor: str | None = None,
-    also: Callable[[StoredResult], None] | None = None,
 ) -> tuple[int, FixFirst]:
     """Print a stored run (summary table or JSON document); return the exit code it implies and
     the fix-first aggregates. `extra` adds top-level keys to the JSON document (the drift of a
-    fresh run). `floor` (--severity) filters the listed results, never the counts or exit code.
-    `also` is handed every result of the run too (the governance tally): the run is read once."""
+    fresh run). `floor` (--severity) filters the listed results, never the counts or exit code."""
     from controlplane.runner import summarize
 
     view = view or CatalogView({}, {})
@@ -109,7 +100,7 @@ def print_run(
         out.write(json_dumps(head)[:-1])
         out.write(', "results": [')
         n = 0
-        for r in _counting(store.results(run_id, tenant), counts, agg, also):
+        for r in _counting(store.results(run_id, tenant), counts, agg):
             severity = view.severities.get(r.control)
             if not at_least(severity, floor):
                 continue
@@ -118,7 +109,7 @@ def print_run(
         out.write(f'\n], "counts": {json_dumps(counts)}, ' + json_dumps(agg.as_dict())[1:] + "\n")
         out.flush()
     else:
-        summary = summarize(_counting(store.results(run_id, tenant), counts, agg, also))
+        summary = summarize(_counting(store.results(run_id, tenant), counts, agg))
         table(
             f"Run {run.run_id} ({run.status}) — pass/fail/error per HDS activity",
             ["Tenant", *(f"HDS {n}" for n in range(1, 7))],

@@ -6,15 +6,12 @@ expire. Kept apart from the run's printing so either can change without the othe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 import click
 
 from controlplane.governance.attested import CHECK
-from controlplane.results import RunStatus, Status, StoredResult
-
-if TYPE_CHECKING:
-    from controlplane.store import EvidenceStore
+from controlplane.results import RunStatus
 
 
 @dataclass
@@ -26,11 +23,11 @@ class Tally:
     expired_waivers: set[str] = field(default_factory=set)
     expiring: list[tuple[str, str, int]] = field(default_factory=list)
 
-    def add(self, r: StoredResult) -> None:
-        ev = r.evidence if isinstance(r.evidence, dict) else {}
-        if r.status == Status.error:
+    def add(self, r: dict[str, Any]) -> None:
+        ev = r["evidence"] if isinstance(r["evidence"], dict) else {}
+        if r["status"] == "error":
             self.errors += 1
-        elif r.status == Status.failed:
+        elif r["status"] == "fail":
             if isinstance(ev.get("waiver"), dict):
                 self.waived += 1
                 self.waivers.add(str(ev["waiver"].get("id")))
@@ -38,27 +35,24 @@ class Tally:
                 self.failing += 1
             if isinstance(ev.get("waiver_expired"), dict):
                 self.expired_waivers.add(str(ev["waiver_expired"].get("id")))
-        if r.check == CHECK and ev.get("outcome") == "expiring":
-            self.expiring.append((r.tenant, r.control, int(ev.get("days_left") or 0)))
+        if r["check"] == CHECK and ev.get("outcome") == "expiring":
+            self.expiring.append((r["tenant"], r["control"], int(ev.get("days_left") or 0)))
 
 
-def tally(store: EvidenceStore, run_id: str) -> Tally:
+def tally(store: Any, run_id: str) -> Tally:
     t = Tally()
     for r in store.results(run_id):
         t.add(r)
     return t
 
 
-def governance_verdict(
-    store: EvidenceStore, run_id: str, code: int, fmt: str, strict: bool = False, counted: Tally | None = None
-) -> int:
+def governance_verdict(store: Any, run_id: str, code: int, fmt: str, strict: bool = False) -> int:
     """Print the governance lines of a finished run and return its exit code: `code` (what
-    the run printer decided) unless every failure is waived, then 0 (`strict`: always `code`).
-    `counted`: the run's tally, made while the run was printed (else the run is read again)."""
+    the run printer decided) unless every failure is waived, then 0 (`strict`: always `code`)."""
     run = store.get_run(run_id)
     if run is None or run.status != RunStatus.completed:
         return code
-    t = counted if counted is not None else tally(store, run_id)
+    t = tally(store, run_id)
     err = fmt != "table"  # JSON on stdout stays JSON: the lines go to stderr
     if t.waived:
         ids = ", ".join(sorted(t.waivers))
