@@ -13,7 +13,6 @@ from typing import Any
 
 import click
 
-from controlplane.results import Status, StoredResult
 from controlplane.severity import SEVERITIES, at_least, priority
 
 MAX_FIX_FIRST = 10
@@ -58,20 +57,20 @@ class FixFirst:
     def shown(self, control: str) -> bool:
         return at_least(self.severities.get(control), self.floor)
 
-    def add(self, r: StoredResult) -> None:
-        status = r.status
-        if status not in (Status.failed, Status.error) or not self.shown(r.control):
+    def add(self, r: Mapping[str, Any]) -> None:
+        status = r["status"]
+        if status not in ("fail", "error") or not self.shown(r["control"]):
             return
-        if status == Status.failed:
-            entry = self.failing.setdefault(r.control, _Failing())
-            entry.tenants.add(r.tenant)
+        if status == "fail":
+            entry = self.failing.setdefault(r["control"], _Failing())
+            entry.tenants.add(r["tenant"])
             entry.resources += 1
             return
-        group = self.errors.setdefault(r.message, _ErrorGroup())
+        group = self.errors.setdefault(r["message"], _ErrorGroup())
         group.count += 1
-        group.tenants.add(r.tenant)
-        group.controls.add(r.control)
-        group.targets.add(r.target or "-")
+        group.tenants.add(r["tenant"])
+        group.controls.add(r["control"])
+        group.targets.add(r["target"] or "-")
 
     def ranked(self) -> list[tuple[str, _Failing]]:
         return sorted(

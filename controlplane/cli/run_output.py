@@ -8,17 +8,12 @@ import itertools
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from controlplane.cli.fix_first import FixFirst, at_least
 from controlplane.cli.output import echo, json_dumps, table
 from controlplane.errors import InputError
-from controlplane.results import STATUS_ORDER, RunStatus, Status, StoredResult
-
-if TYPE_CHECKING:
-    from controlplane.catalog import Catalog
-    from controlplane.drift import DriftReport
-    from controlplane.store import EvidenceStore
+from controlplane.results import STATUS_ORDER, RunStatus
 
 ACTIVITY_NOTE = (
     "Cells: pass/fail/error results per HDS activity; a result counts once in each activity it "
@@ -34,7 +29,7 @@ class CatalogView:
     titles: Mapping[str, str]
 
     @classmethod
-    def of(cls, catalog: Catalog | None, lang: str) -> CatalogView:
+    def of(cls, catalog: Any, lang: str) -> CatalogView:
         controls = catalog.controls if catalog is not None else {}
         return cls(
             {cid: str(c.severity) for cid, c in controls.items()},
@@ -54,15 +49,15 @@ def _summary_rows(summary: dict[str, dict[int, dict[str, int]]], tenants: list[s
     return rows
 
 
-def _counting(results: Iterator[StoredResult], counts: dict[str, int], agg: FixFirst) -> Iterator[StoredResult]:
+def _counting(results: Iterator[dict[str, Any]], counts: dict[str, int], agg: FixFirst) -> Iterator[dict[str, Any]]:
     for r in results:
-        counts[r.status] += 1
+        counts[r["status"]] += 1
         agg.add(r)
         yield r
 
 
 def print_run(
-    store: EvidenceStore,
+    store: Any,
     run_id: str,
     fmt: str,
     tenant: str | None = None,
@@ -101,10 +96,10 @@ def print_run(
         out.write(', "results": [')
         n = 0
         for r in _counting(store.results(run_id, tenant), counts, agg):
-            severity = view.severities.get(r.control)
+            severity = view.severities.get(r["control"])
             if not at_least(severity, floor):
                 continue
-            out.write(("," if n else "") + "\n  " + json_dumps(r.as_dict() | {"severity": severity}))
+            out.write(("," if n else "") + "\n  " + json_dumps({**r, "severity": severity}))
             n += 1
         out.write(f'\n], "counts": {json_dumps(counts)}, ' + json_dumps(agg.as_dict())[1:] + "\n")
         out.flush()
@@ -124,7 +119,7 @@ def print_run(
     return (0 if counts["fail"] == 0 and counts["error"] == 0 else 1), agg
 
 
-def print_drift(report: DriftReport, view: CatalogView | None = None, floor: str | None = None) -> None:
+def print_drift(report: Any, view: CatalogView | None = None, floor: str | None = None) -> None:
     view = view or CatalogView({}, {})
     totals = {c: report.total(c) for c in ("new_failures", "fixed", "still_failing", "unverified")}
     first = [t.tenant for t in report.tenants if t.previous_run is None]
@@ -146,22 +141,20 @@ def print_drift(report: DriftReport, view: CatalogView | None = None, floor: str
     failure_table(title, rows, f"`hdsctl runs show {report.run_id} --format json` lists every result")
 
 
-def print_findings(
-    store: EvidenceStore, run_id: str, tenant: str | None, view: CatalogView, floor: str | None = None
-) -> None:
+def print_findings(store: Any, run_id: str, tenant: str | None, view: CatalogView, floor: str | None = None) -> None:
     """The failing results, one per row; errors are grouped by cause in the fix-first section."""
     rows = (
         [
-            r.tenant,
-            r.control,
-            view.severities.get(r.control, "-"),
-            r.target,
-            r.resource,
-            r.status,
-            r.message,
+            r["tenant"],
+            r["control"],
+            view.severities.get(r["control"], "-"),
+            r["target"],
+            r["resource"],
+            r["status"],
+            r["message"],
         ]
         for r in store.results(run_id, tenant)
-        if r.status == Status.failed and at_least(view.severities.get(r.control), floor)
+        if r["status"] == "fail" and at_least(view.severities.get(r["control"]), floor)
     )
     title = "Failures" + (f" (severity ≥ {floor})" if floor else "")
     failure_table(title, rows, "`--format json` lists them all")

@@ -19,8 +19,7 @@ class RunRecord:
     run_id: str
     started_at: str
     finished_at: str | None
-    status: RunStatus | str
-    """A `RunStatus`; a string only when the store holds one no release writes (tampering)."""
+    status: RunStatus
     tool_version: str
     catalog_digest: str
     config_digest: str

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, text
 
-from controlplane.results import StoredResult, stored_status
 from controlplane.store import schema
 from controlplane.store.chain import GENESIS, canonical_json
 
@@ -118,13 +117,12 @@ def _json_list(text: str) -> list[Any]:
     return list(parsed)
 
 
-def record_from_row(row: Sequence[Any], with_row_id: bool = False) -> StoredResult:
+def record_from_row(row: Sequence[Any]) -> dict[str, Any]:
     """A results row as a record. `row` holds every column in table order (a row of
     `select(schema.results)`, or a driver tuple of `_SELECT_RESULTS`): read by position, which
-    costs a fraction of reading a Row by name. `with_row_id`: the record keeps its row id (chain
-    order)."""
+    costs a fraction of reading a Row by name."""
     (
-        row_id,
+        _row_id,
         run_id,
         seq,
         tenant,
@@ -145,28 +143,27 @@ def record_from_row(row: Sequence[Any], with_row_id: bool = False) -> StoredResu
         prev_hash,
         record_hash,
     ) = row
-    return StoredResult(
-        run_id,
-        seq,
-        tenant,
-        control,
-        check,
-        target_kind,
-        target,
-        resource,
-        stored_status(status),
-        message,
-        json.loads(evidence),
-        _json_list(activities),
-        _json_list(iso27001),
-        started_at,
-        duration_ms,
-        plugin,
-        plugin_version,
-        prev_hash,
-        record_hash,
-        row_id if with_row_id else None,
-    )
+    return {
+        "run_id": run_id,
+        "seq": seq,
+        "tenant": tenant,
+        "control": control,
+        "check": check,
+        "target_kind": target_kind,
+        "target": target,
+        "resource": resource,
+        "status": status,
+        "message": message,
+        "evidence": json.loads(evidence),
+        "hds_activities": _json_list(activities),
+        "iso27001": _json_list(iso27001),
+        "started_at": started_at,
+        "duration_ms": duration_ms,
+        "plugin": plugin,
+        "plugin_version": plugin_version,
+        "prev_hash": prev_hash,
+        "record_hash": record_hash,
+    }
 
 
 _ALL_COLUMNS = tuple(c.name for c in schema.results.columns)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import (
 )
 
 from controlplane.errors import InputError
-from controlplane.results import CheckResult, RunStatus, StoredResult, stored_run_status
+from controlplane.results import CheckResult, RunStatus
 from controlplane.secrets import redact, remember
 from controlplane.store import lease, schema
 from controlplane.store.chain import canonical_json, hash_body, record_body
@@ -263,7 +263,7 @@ class EvidenceStore:
             run_id=row.run_id,
             started_at=row.started_at,
             finished_at=row.finished_at,
-            status=stored_run_status(row.status),
+            status=RunStatus(row.status),
             tool_version=row.tool_version,
             catalog_digest=row.catalog_digest,
             config_digest=row.config_digest,
@@ -286,7 +286,7 @@ class EvidenceStore:
             row = conn.execute(select(schema.runs).where(schema.runs.c.run_id == run_id)).first()
             return lease.with_liveness(conn, [self._run(row)])[0] if row else None
 
-    def results(self, run_id: str, tenant: str | None = None) -> Iterator[StoredResult]:
+    def results(self, run_id: str, tenant: str | None = None) -> Iterator[dict[str, Any]]:
         if tenant is None:
             rows = stream_results(self.engine, "run_id = ?", (run_id,), "seq")
         else:
@@ -315,11 +315,13 @@ class EvidenceStore:
         with self.engine.connect() as conn:
             return {str(status): int(n) for status, n in conn.execute(q)}
 
-    def chain(self, tenant: str) -> Iterator[StoredResult]:
+    def chain(self, tenant: str) -> Iterator[dict[str, Any]]:
         """A tenant's whole chain in chain order (insertion order), each record with its row id.
         Streamed: a long history is never held in memory."""
         for row in stream_results(self.engine, "tenant = ?", (tenant,), "id"):
-            yield record_from_row(row, with_row_id=True)
+            record = record_from_row(row)
+            record["row_id"] = row[0]
+            yield record
 
     def chain_integrity(self, tenant: str) -> Iterator[dict[str, Any]]:
         """A tenant's chain in chain order as light records: `run_id`, `seq`, `row_id`, `control`,
@@ -330,10 +332,12 @@ class EvidenceStore:
 
         return chain_integrity(self.engine, tenant)
 
-    def find_record(self, tenant: str, digest: str) -> StoredResult | None:
+    def find_record(self, tenant: str, digest: str) -> dict[str, Any] | None:
         """The tenant's record whose hash is `digest`, if any (to explain a broken link)."""
         for row in stream_results(self.engine, "tenant = ? AND record_hash = ?", (tenant, digest), "id"):
-            return record_from_row(row, with_row_id=True)
+            record = record_from_row(row)
+            record["row_id"] = row[0]
+            return record
         return None
 
     def tenants(self) -> list[str]:

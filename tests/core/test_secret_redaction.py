@@ -61,7 +61,7 @@ def test_resolved_secret_is_scrubbed_from_messages_and_evidence(tmp_path: Path, 
     outcome = execute(prepared, store)
     results = list(store.results(outcome.run_id))
     store.close()
-    text = json.dumps([r.as_dict() for r in results])
+    text = json.dumps(results)
     assert SECRET not in text
     leaky = next(r for r in results if r["target"] == "leaky")
     assert leaky["status"] == "error"

@@ -268,7 +268,7 @@ def _observed_in_process(out: Sweep, work: Path, config: Path, env: dict[str, st
                 store,
                 telemetry=Telemetry(tracer_provider, MeterProvider(metric_readers=[reader])),
             )
-            out.texts["in-process results"] = json.dumps([r.as_dict() for r in store.results(outcome.run_id)])
+            out.texts["in-process results"] = json.dumps(list(store.results(outcome.run_id)))
         finally:
             store.close()
             logging.getLogger().removeHandler(handler)

@@ -98,7 +98,7 @@ def test_truncate_is_refused_on_postgresql(postgres_server):
 def test_a_fork_of_a_chain_is_refused_by_the_database(store):
     write_run(store, "r1", [result("r1", "alpha", 0), result("r1", "alpha", 1)])
     first = next(store.chain("alpha"))
-    fork = {k: v for k, v in first.as_dict().items() if k not in ("row_id", "check")} | {"check_id": first["check"]}
+    fork = {k: v for k, v in first.items() if k not in ("row_id", "check")} | {"check_id": first["check"]}
     fork |= {"run_id": "rogue", "evidence": "{}", "hds_activities": "[3]", "iso27001": '["A.8.24"]'}
     with pytest.raises(DBAPIError, match=r"prev_hash|uq_results_tenant_prev"), store.engine.begin() as conn:
         conn.execute(insert(schema.results).values(**fork))
