@@ -2,13 +2,13 @@
 
 Each tenant gets
 - two buckets on the local S3 endpoint (a data bucket logging into a log bucket), laid out with
-  `hds_s3.local_fleet`: compliant (default encryption, TLS-only policy, public access block,
+  `hds_s3.demo.local_fleet`: compliant (default encryption, TLS-only policy, public access block,
   versioning, Object Lock and a retention lifecycle on the log bucket) or not (none of it);
-- a TLS target: one of two local TLS servers (`hds_tls.local_server`), a compliant one (TLS 1.2+,
+- a TLS target: one of two local TLS servers (`hds_tls.demo.local_server`), a compliant one (TLS 1.2+,
   trusted chain, right name) or a badly configured one (self-signed, expired, wrong name, TLS 1.0
   and a static-RSA cipher);
 - its namespaces in one shared cluster served by the local Kubernetes API server
-  (`hds_kubernetes.local_apiserver`), built like the demo's compliant and non-compliant tenants.
+  (`hds_kubernetes.demo.local_apiserver`), built like the demo's compliant and non-compliant tenants.
 
 The S3 targets model an S3-compatible HDS provider (profile `ceph`: bucket APIs only, no AWS
 account services), so every S3 request is a bucket-configuration read — what `floor.py` issues
@@ -31,8 +31,8 @@ from typing import Any
 import yaml
 
 from controlplane.demo_context import DemoTenant
-from hds_s3.local_endpoint import LocalCredentials, LocalS3Endpoint
-from hds_s3.local_fleet import BucketPlan, provision_buckets
+from hds_s3.demo.local_endpoint import LocalCredentials, LocalS3Endpoint
+from hds_s3.demo.local_fleet import BucketPlan, provision_buckets
 
 REGION = "eu-west-3"
 KEY_VAR, SECRET_VAR = "HDS_BENCH_KEY", "HDS_BENCH_SECRET"
@@ -57,7 +57,7 @@ class BenchFleet:
 
 
 class RemoteS3Endpoint(LocalS3Endpoint):
-    """`LocalS3Endpoint`'s clients (what `hds_s3.local_fleet` lays buckets out with) pointed at an
+    """`LocalS3Endpoint`'s clients (what `hds_s3.demo.local_fleet` lays buckets out with) pointed at an
     endpoint running in another process."""
 
     def __init__(self, url: str) -> None:
@@ -122,7 +122,7 @@ def s3_target(url: str, buckets: list[str], name: str = "stockage-objet") -> dic
 @contextmanager
 def tls_endpoints(workdir: Path) -> Iterator[dict[bool, dict[str, Any]]]:
     """Two TLS servers in this process; the target entry for each (keyed by compliance)."""
-    from hds_tls.local_server import LocalCA, LocalTlsServer
+    from hds_tls.demo.local_server import LocalCA, LocalTlsServer
 
     ca = LocalCA(workdir / "tls")
     name = "portail.bench.localhost"
@@ -139,7 +139,7 @@ def kubernetes_cluster(workdir: Path, tenants: int) -> Iterator[dict[int, dict[s
     """One shared cluster on the local API server; each tenant's target entry."""
     from hds_kubernetes.demo import ENCRYPTED_CLASS, PLATFORM_NS, noncompliant, platform_objects
     from hds_kubernetes.demo import compliant as good
-    from hds_kubernetes.local_apiserver import LocalApiServer
+    from hds_kubernetes.demo.local_apiserver import LocalApiServer
 
     objects = platform_objects()
     selections: dict[int, dict[str, Any]] = {}

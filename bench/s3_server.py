@@ -67,7 +67,7 @@ def serve() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    wsgi = server._server  # moto 5 keeps its werkzeug server here (see hds_s3.local_endpoint)
+    wsgi = server._server  # moto 5 keeps its werkzeug server here (see hds_s3.demo.local_endpoint)
     wsgi.app = _Counting(wsgi.app)
     host, port = server.get_host_and_port()
     print(f"http://{host}:{port}", flush=True)

@@ -24,9 +24,8 @@ from sys import intern
 from typing import Any
 
 from controlplane.observed_state import RunHistory, findings, fold_run, tenant_history
+from controlplane.results import GRAVITY
 from controlplane.store import EvidenceStore
-
-_WORST = {"error": 3, "fail": 2, "pass": 1, "not_applicable": 0}
 
 Key = tuple[str, str, str]
 
@@ -99,7 +98,7 @@ def _by_key(results: Iterable[Mapping[str, Any]]) -> dict[Key, Mapping[str, Any]
     for r in results:
         key = (r["control"], r["target"], r["resource"])
         old = rows.get(key)
-        if old is None or _WORST.get(r["status"], 0) > _WORST.get(old["status"], 0):
+        if old is None or GRAVITY.get(r["status"], 0) > GRAVITY.get(old["status"], 0):
             rows[key] = r
     return rows
 

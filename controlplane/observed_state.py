@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 
+from controlplane.results import RunStatus
 from controlplane.store import EvidenceStore
 from controlplane.store import schema as store_schema
 
@@ -103,7 +104,11 @@ class RunHistory:
         if self._exhausted:
             return False
         runs = store_schema.runs
-        where = [runs.c.status == "completed", runs.c.run_id != self._run_id, runs.c.started_at <= self._started_at]
+        where = [
+            runs.c.status == RunStatus.completed.value,
+            runs.c.run_id != self._run_id,
+            runs.c.started_at <= self._started_at,
+        ]
         if self._cursor is not None:
             at, rid = self._cursor
             where.append(or_(runs.c.started_at < at, and_(runs.c.started_at == at, runs.c.run_id < rid)))

@@ -12,10 +12,43 @@ SHARED_PLATFORM_KEY = "shared_platform"
 
 
 class Status(StrEnum):
+    """What a check found. The values are what the store, the JSON and CSV reports and the
+    evidence bundles hold: a `StrEnum`, so a member is written as its value and equals it."""
+
     passed = "pass"
     failed = "fail"
     error = "error"
     not_applicable = "not_applicable"
+
+
+class RunStatus(StrEnum):
+    """Where a run stands, as the `runs` table holds it."""
+
+    running = "running"
+    completed = "completed"
+    interrupted = "interrupted"
+    """Cut short (a signal, a crash, a deadline), or "running" without a live lease."""
+    recorded = "recorded"
+    """Not a sweep: attestations recorded by a person (`hdsctl attest`)."""
+
+
+STATUS_ORDER: tuple[Status, ...] = tuple(Status)
+"""Order of the counts columns (tables, JSON, reports): pass, fail, error, not_applicable."""
+
+FIX_FIRST: dict[Status, int] = {Status.failed: 0, Status.error: 1, Status.passed: 2, Status.not_applicable: 3}
+"""Reading order of findings in the reports: failures, then errors (unverified), then the rest."""
+
+GRAVITY: dict[Status, int] = {Status.error: 3, Status.failed: 2, Status.passed: 1, Status.not_applicable: 0}
+"""Worst first, when several findings sum up to one status (a check's span, a control's drift):
+an error proves nothing, so it outranks a failure."""
+
+RESULT_FR: dict[Status, str] = {
+    Status.passed: "conforme",
+    Status.failed: "non conforme",
+    Status.error: "erreur",
+    Status.not_applicable: "non applicable",
+}
+"""The statuses as the French audit document names them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from controlplane.config import Fleet, load_fleet
 from controlplane.errors import InputError
 from controlplane.planning import Plan, Shard, build_plan, select_controls, select_tenants
 from controlplane.plugins import PluginRegistry, build_registry
-from controlplane.results import CheckResult, Status
+from controlplane.results import CheckResult, RunStatus, Status
 from controlplane.scheduler import RunStats, Scheduler
 from controlplane.store import EvidenceStore, RunRecord
 from controlplane.store.lease import RunInProgress
@@ -130,7 +130,7 @@ def prepare_resume(
     run = store.get_run(run_id)
     if run is None:
         raise InputError.single("--resume", "", f"no run {run_id!r} in {store.location}")
-    if run.status == "completed":
+    if run.status == RunStatus.completed:
         raise InputError.single("--resume", "", f"run {run_id} is already completed: nothing to resume")
     if (run.filters or {}).get("kind"):
         raise InputError.single("--resume", "", f"run {run_id} records {run.filters['kind']}s, it is not a sweep")
@@ -222,7 +222,7 @@ def execute(
             run_id=rid,
             started_at="",
             finished_at=None,
-            status="running",
+            status=RunStatus.running,
             tool_version=__version__,
             catalog_digest=prepared.catalog.digest,
             config_digest=prepared.fleet.digest,
@@ -242,13 +242,13 @@ def execute(
     scheduler = Scheduler(prepared.registry, prepared.fleet.runtime, sink, on_result, observer)
     for name, n in (resume.counts if resume is not None else {}).items():
         scheduler.stats.counts[Status(name)] += n
-    status = "interrupted"
+    status = RunStatus.interrupted
     try:
         stats = scheduler.run(rid, prepared.plan)
         _judge_attested(prepared.plan, sink, rid, scheduler, on_result, observer)
-        status = "completed"
+        status = RunStatus.completed
     finally:
-        if status != "completed":
+        if status != RunStatus.completed:
             store.drop_last_check(rid)  # it may be partial; a resume runs it again
         counts = {str(k): v for k, v in scheduler.stats.counts.items()}
         store.finish_run(rid, status, _now(), counts)

@@ -24,15 +24,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from controlplane import __version__
-from controlplane.results import CheckResult, Status
+from controlplane.results import GRAVITY, CheckResult, RunStatus, Status
 
 if TYPE_CHECKING:
     from controlplane.planning import Plan, WorkUnit
 
 SCOPE = "hds-controlplane"
 DEFAULT_SERVICE_NAME = "hdsctl"
-# Worst first: the status a check span reports when one evaluation yields several findings.
-_SEVERITY = {Status.error: 3, Status.failed: 2, Status.passed: 1, Status.not_applicable: 0}
 _EVALUATED = (Status.passed, Status.failed, Status.error)
 _ERROR_TYPES = (
     ("collection timed out", "timeout"),
@@ -173,7 +171,7 @@ class _Instruments:
 
 
 def _worst(results: Sequence[CheckResult]) -> Status:
-    return max((r.status for r in results), key=_SEVERITY.__getitem__)
+    return max((r.status for r in results), key=GRAVITY.__getitem__)
 
 
 class RunObserver:
@@ -296,9 +294,9 @@ class RunObserver:
             if span is not None:
                 span.end()
 
-    def finish(self, status: str) -> None:
+    def finish(self, status: RunStatus) -> None:
         """Close the run: a completed run sets the per-tenant gauges; any other leaves them as they were."""
-        if self._metrics is not None and status == "completed":
+        if self._metrics is not None and status == RunStatus.completed:
             now = time.time()
             for tenant in self._tenants:
                 self._metrics.last_success.set(now, {"hds.tenant": tenant})
@@ -309,10 +307,10 @@ class RunObserver:
         for span in self._tenant_spans.values():
             span.end()
         self._tenant_spans.clear()
-        self._run_span.set_attribute("hds.run.status", status)
+        self._run_span.set_attribute("hds.run.status", str(status))
         for st in Status:
             self._run_span.set_attribute(f"hds.results.{st}", self._counts[st])
-        if status != "completed":
+        if status != RunStatus.completed:
             self._run_span.set_status(self._error_status)
         self._run_span.end()
 

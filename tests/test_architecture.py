@@ -51,24 +51,28 @@ def _imports(module: str, path: Path) -> Iterator[str]:
 
 def _imported_names(module: str, path: Path) -> Iterator[tuple[str, str]]:
     """(known module, name imported from it or "") for every import statement of `module`."""
-    is_package = path.name == "__init__.py"
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                target = _resolve(alias.name)
-                if target is not None:
-                    yield target, ""
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = module.split(".") if is_package else module.split(".")[:-1]
-                base = base[: len(base) - (node.level - 1)]
-                source = ".".join([*base, node.module] if node.module else base)
-            else:
-                source = node.module or ""
-            for alias in node.names:
-                target = _resolve(f"{source}.{alias.name}")
-                if target is not None:
-                    yield target, "" if target.endswith(f".{alias.name}") else alias.name
+        yield from _statement_names(module, path.name == "__init__.py", node)
+
+
+def _statement_names(module: str, is_package: bool, node: ast.AST) -> Iterator[tuple[str, str]]:
+    """(known module, name imported from it or "") for one statement, if it is an import."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            target = _resolve(alias.name)
+            if target is not None:
+                yield target, ""
+    elif isinstance(node, ast.ImportFrom):
+        if node.level:
+            base = module.split(".") if is_package else module.split(".")[:-1]
+            base = base[: len(base) - (node.level - 1)]
+            source = ".".join([*base, node.module] if node.module else base)
+        else:
+            source = node.module or ""
+        for alias in node.names:
+            target = _resolve(f"{source}.{alias.name}")
+            if target is not None:
+                yield target, "" if target.endswith(f".{alias.name}") else alias.name
 
 
 def _graph() -> dict[str, set[str]]:
@@ -156,14 +160,48 @@ def test_the_core_imports_no_plugin() -> None:
     assert wrong == []
 
 
-DEMO_MODULES = {"hds_backup.demo"}
-"""Demo set-up that starts the other plugins' local emulators (issue 19 item 6 moves demo code into
-demo subpackages); production modules get no such exception."""
+def _is_demo(module: str) -> bool:
+    """Demo set-up and local emulators (`hds_x.demo`, `controlplane.demo`) and what they hold."""
+    parts = module.split(".")
+    return len(parts) > 1 and parts[1] == "demo"
+
+
+def _lazy_importers(path: Path) -> dict[int, str]:
+    """Line of every import statement inside a function → that function's name."""
+    found: dict[int, str] = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Import | ast.ImportFrom):
+                    found.setdefault(inner.lineno, node.name)
+    return found
+
+
+def _demo_imports(module: str, path: Path) -> Iterator[tuple[str, str | None]]:
+    """(demo module imported, enclosing function or None) for each import of demo code by `module`,
+    imports under `if TYPE_CHECKING:` aside (they load nothing)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    type_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) in {"TYPE_CHECKING", "typing.TYPE_CHECKING"}
+        for stmt in node.body
+        for inner in ast.walk(stmt)
+    }
+    lazy = _lazy_importers(path)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Import | ast.ImportFrom) or id(node) in type_only:
+            continue
+        targets = {target for target, _ in _statement_names(module, path.name == "__init__.py", node)}
+        for target in sorted(targets):
+            if _is_demo(target):
+                yield target, lazy.get(node.lineno)
 
 
 def test_a_plugin_reaches_another_only_through_its_api_module() -> None:
     """Shared code between plugins is a documented contract (`hds_s3.api`, `hds_postgresql.api`),
-    never a private name or an internal module that may change under the other plugin."""
+    never a private name or an internal module that may change under the other plugin. Demo code
+    may start another plugin's local emulators, through that plugin's `demo` package."""
     wrong = []
     for module, path in MODULES.items():
         top = module.split(".")[0]
@@ -173,9 +211,38 @@ def test_a_plugin_reaches_another_only_through_its_api_module() -> None:
             other = target.split(".")[0]
             if other == top or not other.startswith("hds_"):
                 continue
-            if name.startswith("_") or (target != f"{other}.api" and module not in DEMO_MODULES):
+            public = target == f"{other}.api" or (_is_demo(module) and _is_demo(target))
+            if name.startswith("_") or not public:
                 wrong.append(f"{module} imports {target}{'.' + name if name else ''}")
     assert wrong == []
+
+
+def test_production_modules_never_import_demo_code() -> None:
+    """Issue 19 item 6: a plugin's production modules read on their own. Demo set-up and local
+    emulators (moto, TLS servers, an API server, PostgreSQL) live in each `demo` package; only the
+    `hds_demo_setup` hook (in the plugin's `__init__`) and the `hdsctl demo` command load them, and
+    only when called."""
+    allowed = {"hds_demo_setup", "demo"}  # the plugins' hook, the CLI's `demo` command
+    wrong = sorted(
+        f"{module} imports {target}" + (f" in {function}()" if function else " at import time")
+        for module, path in MODULES.items()
+        if not _is_demo(module)
+        for target, function in _demo_imports(module, path)
+        if function not in allowed or module not in {*PACKAGE_DIRS, "controlplane.cli.demo_cmd"}
+    )
+    assert wrong == []
+
+
+def test_the_demo_guard_sees_the_hooks(tmp_path: Path) -> None:
+    """Guards the guard: the hook's lazy import is seen, a TYPE_CHECKING import is not."""
+    assert ("hds_tls.demo", "hds_demo_setup") in set(_demo_imports("hds_tls", MODULES["hds_tls"]))
+    source = tmp_path / "m.py"
+    source.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from hds_s3.demo import local_fleet\n"
+        "from hds_s3.demo.local_endpoint import LocalS3Endpoint\n",
+        encoding="utf-8",
+    )
+    assert list(_demo_imports("hds_s3.collect", source)) == [("hds_s3.demo.local_endpoint", None)]
 
 
 def test_no_import_cycle() -> None:

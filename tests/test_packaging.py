@@ -56,8 +56,9 @@ def test_wheel_has_builtin_plugins_under_distinct_names(wheel_names):
 
 
 def test_every_plugin_module_is_packaged(wheel_names):
-    for py in (ROOT / "plugins").glob("hds_*/*.py"):
-        assert f"{py.parent.name}/{py.name}" in wheel_names, py
+    for py in (ROOT / "plugins").glob("hds_*/**/*.py"):
+        rel = py.relative_to(ROOT / "plugins").as_posix()
+        assert rel in wheel_names, rel
     for py in (ROOT / "controlplane").rglob("*.py"):
         rel = py.relative_to(ROOT).as_posix()
         assert rel in wheel_names, rel

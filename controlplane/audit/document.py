@@ -12,11 +12,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from controlplane.audit.summary import ScenarioResult
+from controlplane.results import RESULT_FR
 from controlplane.runner import Prepared
 from controlplane.store import describe_location
 
 STATUS_FR = {"passed": "conforme", "failed": "non conforme", "skipped": "non applicable", "undefined": "non défini"}
-RESULT_FR = {"pass": "conforme", "fail": "non conforme", "error": "erreur", "not_applicable": "non applicable"}
 
 TEMPLATE = "preuves.html.j2"
 
@@ -88,7 +88,7 @@ def build_model(
                             "keyword": s["keyword"],
                             "name": s["name"],
                             "status": STATUS_FR.get(s["result"]["status"], s["result"]["status"]),
-                            "css": _css(STATUS_FR.get(s["result"]["status"], "")),
+                            "css": _css(RESULT_FR.get(s["result"]["status"], "")),
                             "error": s["result"].get("error_message", ""),
                         }
                         for s in el.get("steps", [])

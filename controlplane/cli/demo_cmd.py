@@ -67,7 +67,7 @@ def demo(workdir: Path, lang: str, fmt: str) -> None:
             echo(f"note: {note}", err=True)
         if not key_path.exists():
             generate_key(key_path)
-        from controlplane.governance.demo import record_demo_attestations, write_demo_waivers
+        from controlplane.demo.governance import record_demo_attestations, write_demo_waivers
 
         write_demo_waivers(config.parent)
         prepared = prepare(config, registry=registry)

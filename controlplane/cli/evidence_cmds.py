@@ -11,6 +11,7 @@ import click
 from controlplane.cli.options import STORE_OPTION
 from controlplane.cli.output import FORMAT_OPTION, emit_json
 from controlplane.errors import InputError
+from controlplane.results import RunStatus
 
 KEY_OPTION = click.option(
     "--key",
@@ -200,7 +201,7 @@ def anchor(store: str, run_id: str, witness_url: str, fmt: str) -> None:
         run = s.get_run(run_id)
         if run is None:
             raise InputError.single("--run", "", f"no run {run_id!r} in the store")
-        if run.status == "running":
+        if run.status == RunStatus.running:
             raise InputError.single("--run", "", f"run {run_id} is still running: anchor it once it has finished")
         heads = anchor_run(s, run_id, witness)
     if fmt == "json":

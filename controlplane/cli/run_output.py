@@ -13,8 +13,8 @@ from typing import Any
 from controlplane.cli.fix_first import FixFirst, at_least
 from controlplane.cli.output import echo, json_dumps, table
 from controlplane.errors import InputError
+from controlplane.results import STATUS_ORDER, RunStatus
 
-STATUS_ORDER = ("pass", "fail", "error", "not_applicable")
 ACTIVITY_NOTE = (
     "Cells: pass/fail/error results per HDS activity; a result counts once in each activity it "
     "evidences, so the cells add up to more than the results."
@@ -114,7 +114,7 @@ def print_run(
         echo("Results: " + " · ".join(f"{k}: {v}" for k, v in counts.items()))
         if location:
             echo(f"Evidence stored in {location} (run {run.run_id})")
-    if run.status != "completed":
+    if run.status != RunStatus.completed:
         return 1, agg
     return (0 if counts["fail"] == 0 and counts["error"] == 0 else 1), agg
 

@@ -9,8 +9,9 @@ import click
 from controlplane.cli.fix_first import SEVERITY_OPTION, print_fix_first
 from controlplane.cli.options import LANG_OPTION, STORE_OPTION
 from controlplane.cli.output import FORMAT_OPTION, emit_json, table
-from controlplane.cli.run_output import STATUS_ORDER, CatalogView, print_findings, print_run
+from controlplane.cli.run_output import CatalogView, print_findings, print_run
 from controlplane.errors import InputError
+from controlplane.results import STATUS_ORDER
 from controlplane.store import describe_location
 
 

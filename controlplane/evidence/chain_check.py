@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from controlplane.evidence.keys import key_id, public_from_b64
 from controlplane.evidence.seal import seal_payload
 from controlplane.evidence.witness import ChainHead
+from controlplane.results import RunStatus
 from controlplane.store import EvidenceStore, RunRecord
 from controlplane.store.chain import GENESIS, canonical_json, counts_digest
 
@@ -186,8 +187,8 @@ class TenantChainCheck:
         run = self.run_rows.get(run_id)
         if run is None:
             return
-        lease = self.store.lease_of(run_id) if run.status in ("running", "interrupted") else None
-        if run.status == "running":
+        lease = self.store.lease_of(run_id) if run.status in (RunStatus.running, RunStatus.interrupted) else None
+        if run.status == RunStatus.running:
             self.result.in_progress_runs.append(run_id)
             held = f" ({lease.description})" if lease else ""
             self.result.notes.append(f"run {run_id} is in progress{held}: its records verify so far; it is not sealed")

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from controlplane.errors import InputError
 from controlplane.evidence.keys import key_id, load_signing_key, public_b64
+from controlplane.results import RunStatus
 from controlplane.secrets import SecretRef
 from controlplane.store import EvidenceStore
 from controlplane.store.chain import canonical_json, counts_digest, record_hash
@@ -104,7 +105,7 @@ def seal_run(
     run = store.get_run(run_id)
     if run is None:
         raise InputError.single("--run", "", f"no run {run_id!r} in the store")
-    if run.status == "running":
+    if run.status == RunStatus.running:
         raise InputError.single("--run", "", f"run {run_id} is still running: seal it once it has finished")
     public = private.public_key()
     when = sealed_at or datetime.now(UTC).isoformat(timespec="milliseconds")

@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from controlplane import __version__
-from controlplane.results import CheckResult, Status
+from controlplane.results import CheckResult, RunStatus, Status
 from controlplane.store import EvidenceStore, RunRecord
 
-RECORDED = "recorded"
-"""Status of a governance run: not a sweep (drift, reports and resume skip it)."""
 PLUGIN = "governance"
 
 
@@ -55,7 +53,7 @@ def record(
             run_id=run_id,
             started_at=moment,
             finished_at=None,
-            status="running",
+            status=RunStatus.running,
             tool_version=__version__,
             catalog_digest=catalog_digest,
             config_digest=config_digest,
@@ -65,7 +63,7 @@ def record(
             counts=None,
         )
     )
-    status = "interrupted"
+    status = RunStatus.interrupted
     try:
         for e in entries:
             store.add(
@@ -89,9 +87,9 @@ def record(
                 )
             )
         store.flush()
-        status = RECORDED
+        status = RunStatus.recorded
     finally:
-        store.finish_run(run_id, status, moment, {"pass": len(entries)} if status == RECORDED else {})
+        store.finish_run(run_id, status, moment, {"pass": len(entries)} if status == RunStatus.recorded else {})
     return run_id
 
 
@@ -102,7 +100,7 @@ def seal_pending(store: EvidenceStore, key: Any) -> list[str]:
 
     sealed = []
     for run in store.list_runs(10_000_000):
-        if run.status == RECORDED and (run.filters or {}).get("kind") and not store.seals(run_id=run.run_id):
+        if run.status == RunStatus.recorded and (run.filters or {}).get("kind") and not store.seals(run_id=run.run_id):
             seal_run(store, run.run_id, key)
             sealed.append(run.run_id)
     return sealed

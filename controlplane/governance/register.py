@@ -6,13 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from controlplane.governance.records import RECORDED
+from controlplane.results import RunStatus
 from controlplane.store import EvidenceStore
 
 
 def governance_runs(store: EvidenceStore, kind: str) -> list[Any]:
     """Recorded runs of `kind`, oldest first (later records supersede earlier ones)."""
-    runs = [r for r in store.list_runs(10_000_000) if r.status == RECORDED and (r.filters or {}).get("kind") == kind]
+    runs = [
+        r
+        for r in store.list_runs(10_000_000)
+        if r.status == RunStatus.recorded and (r.filters or {}).get("kind") == kind
+    ]
     return sorted(runs, key=lambda r: (r.started_at, r.run_id))
 
 
@@ -35,6 +39,6 @@ def latest_sweep(store: EvidenceStore, tenant: str, completed: bool = True) -> A
     """The tenant's latest sweep (`hdsctl run`; with `completed`, only a finished one), never a
     governance run."""
     for run in store.list_runs(10_000_000, tenant):
-        if (run.status == "completed" or not completed) and not (run.filters or {}).get("kind"):
+        if (run.status == RunStatus.completed or not completed) and not (run.filters or {}).get("kind"):
             return run
     return None

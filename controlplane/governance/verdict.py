@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from controlplane.governance.attested import CHECK
+from controlplane.results import RunStatus
 
 
 @dataclass
@@ -49,7 +50,7 @@ def governance_verdict(store: Any, run_id: str, code: int, fmt: str, strict: boo
     """Print the governance lines of a finished run and return its exit code: `code` (what
     the run printer decided) unless every failure is waived, then 0 (`strict`: always `code`)."""
     run = store.get_run(run_id)
-    if run is None or run.status != "completed":
+    if run is None or run.status != RunStatus.completed:
         return code
     t = tally(store, run_id)
     err = fmt != "table"  # JSON on stdout stays JSON: the lines go to stderr

@@ -25,7 +25,8 @@ from typing import Any
 from controlplane import __version__
 from controlplane.catalog import Catalog
 from controlplane.reports.history import Observation, recent_runs, tenant_histories
-from controlplane.reports.model import STATUSES, TenantInfo
+from controlplane.reports.model import TenantInfo
+from controlplane.results import STATUS_ORDER
 from controlplane.severity import SEVERITY_RANK, priority
 from controlplane.store import EvidenceStore
 
@@ -54,7 +55,7 @@ def _rate(counts: Mapping[str, int]) -> float | None:
 
 
 def _counts(counter: Mapping[str, int]) -> dict[str, int]:
-    return {s: int(counter.get(s, 0)) for s in STATUSES}
+    return {s: int(counter.get(s, 0)) for s in STATUS_ORDER}
 
 
 @dataclass

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from controlplane.results import RunStatus
 from controlplane.store import EvidenceStore, RunRecord, schema
 
 MAX_RUNS = 52
@@ -47,7 +48,7 @@ def recent_runs(store: EvidenceStore, count: int) -> tuple[list[RunRecord], bool
     """The `count` most recent completed runs, oldest first, and whether older completed runs
     exist (then a failure seen since the window's first run may be older still). Interrupted and
     running runs are left out: a partial run is not a state of the fleet (as for drift)."""
-    completed = [r for r in store.list_runs(10_000_000) if r.status == "completed"]
+    completed = [r for r in store.list_runs(10_000_000) if r.status == RunStatus.completed]
     window = completed[:count]
     window.reverse()
     return window, len(completed) > count

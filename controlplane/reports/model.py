@@ -17,12 +17,11 @@ from controlplane.catalog import Catalog, ControlKind
 from controlplane.drift import tenant_drift
 from controlplane.errors import InputError
 from controlplane.evidence.verify import verify_tenant
-from controlplane.results import SHARED_PLATFORM_KEY
+from controlplane.results import SHARED_PLATFORM_KEY, STATUS_ORDER
 from controlplane.severity import at_least
 from controlplane.store import EvidenceStore
 
 REPORT_FORMAT = "hds-report/1"
-STATUSES = ("pass", "fail", "error", "not_applicable")
 TREND_CATEGORIES = ("new_failures", "fixed", "still_failing", "unverified")
 
 
@@ -35,7 +34,7 @@ class TenantInfo:
 
 
 def _counts(statuses: Iterable[str]) -> dict[str, int]:
-    counts = dict.fromkeys(STATUSES, 0)
+    counts = dict.fromkeys(STATUS_ORDER, 0)
     for s in statuses:
         counts[s] = counts.get(s, 0) + 1
     return counts

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
 from controlplane.errors import InputError, Problem
+from controlplane.results import RunStatus
 from controlplane.store import schema
 from controlplane.store.chain import canonical_json
 
@@ -163,8 +164,8 @@ def acquire(
         conn.execute(delete(lt).where(lt.c.run_id == r.run_id))
         conn.execute(
             update(schema.runs)
-            .where(schema.runs.c.run_id == r.run_id, schema.runs.c.status == "running")
-            .values(status="interrupted", finished_at=_iso(float(r.heartbeat_at)))
+            .where(schema.runs.c.run_id == r.run_id, schema.runs.c.status == RunStatus.running.value)
+            .values(status=RunStatus.interrupted.value, finished_at=_iso(float(r.heartbeat_at)))
         )
     live = [r for r in rows if r not in dead]
     for r in live:
@@ -203,12 +204,15 @@ def release(conn: Connection, run_id: str) -> None:
 
 def with_liveness(conn: Connection, runs: list[RunRecord]) -> list[RunRecord]:
     """Runs as they really are: "running" without a live lease means interrupted."""
-    if not any(r.status == "running" for r in runs):
+    if not any(r.status == RunStatus.running for r in runs):
         return runs
     now = time.time()
     me = this_process()
     live = {row.run_id for row in conn.execute(select(schema.leases)) if is_live(row, now, me)}
-    return [replace(r, status="interrupted") if r.status == "running" and r.run_id not in live else r for r in runs]
+    return [
+        replace(r, status=RunStatus.interrupted) if r.status == RunStatus.running and r.run_id not in live else r
+        for r in runs
+    ]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from controlplane.results import RunStatus
+
 DEFAULT_STORE = "hds-evidence.sqlite"
 
 
@@ -17,7 +19,7 @@ class RunRecord:
     run_id: str
     started_at: str
     finished_at: str | None
-    status: str
+    status: RunStatus
     tool_version: str
     catalog_digest: str
     config_digest: str

@@ -19,7 +19,7 @@ from sqlalchemy.exc import (
 )
 
 from controlplane.errors import InputError
-from controlplane.results import CheckResult
+from controlplane.results import CheckResult, RunStatus
 from controlplane.secrets import redact, remember
 from controlplane.store import lease, schema
 from controlplane.store.chain import canonical_json, hash_body, record_body
@@ -154,7 +154,7 @@ class EvidenceStore:
                     run_id=run.run_id,
                     started_at=run.started_at,
                     finished_at=None,
-                    status=run.status,
+                    status=str(run.status),
                     tool_version=run.tool_version,
                     catalog_digest=run.catalog_digest,
                     config_digest=run.config_digest,
@@ -178,7 +178,7 @@ class EvidenceStore:
             conn.execute(
                 update(schema.runs)
                 .where(schema.runs.c.run_id == run_id)
-                .values(status="running", finished_at=None, counts=None)
+                .values(status=RunStatus.running.value, finished_at=None, counts=None)
             )
         self._seq[run_id] = 0 if last is None else int(last) + 1
         self._heartbeat.add(run_id)
@@ -245,13 +245,13 @@ class EvidenceStore:
             self._buffer = pending + self._buffer  # nothing was written: keep it for a retry
             raise
 
-    def finish_run(self, run_id: str, status: str, finished_at: str, counts: dict[str, int]) -> None:
+    def finish_run(self, run_id: str, status: RunStatus, finished_at: str, counts: dict[str, int]) -> None:
         self.flush()
         with self.engine.begin() as conn:
             conn.execute(
                 update(schema.runs)
                 .where(schema.runs.c.run_id == run_id)
-                .values(status=status, finished_at=finished_at, counts=canonical_json(counts))
+                .values(status=str(status), finished_at=finished_at, counts=canonical_json(counts))
             )
             lease.release(conn, run_id)
         self._heartbeat.discard(run_id)
@@ -263,7 +263,7 @@ class EvidenceStore:
             run_id=row.run_id,
             started_at=row.started_at,
             finished_at=row.finished_at,
-            status=row.status,
+            status=RunStatus(row.status),
             tool_version=row.tool_version,
             catalog_digest=row.catalog_digest,
             config_digest=row.config_digest,
@@ -357,7 +357,7 @@ class EvidenceStore:
         if current is None:
             return None
         for run in self.list_runs(10_000_000, tenant):
-            if run.run_id != run_id and run.status == "completed" and run.started_at <= current.started_at:
+            if run.run_id != run_id and run.status == RunStatus.completed and run.started_at <= current.started_at:
                 return run
         return None
 

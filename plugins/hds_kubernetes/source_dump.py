@@ -31,7 +31,6 @@ import yaml
 from controlplane.bounded_read import DEFAULT_MAX_RESPONSE_MB, describe_size, max_response_bytes
 from controlplane.yamlfile import safe_documents
 from hds_kubernetes.kinds import KINDS, SHORT_LIST, ResourceKind, kind_of, kinds_for_file
-from hds_kubernetes.manifests import as_list
 from hds_kubernetes.parse import ObjectError
 from hds_kubernetes.snapshot import ClusterIdentity, ClusterSnapshot, SnapshotBuilder
 from hds_kubernetes.target import KubernetesTarget
@@ -118,6 +117,11 @@ def read_dump(
     return builder.build(
         lambda k: f"not in the dump (export it: kubectl get {k.resource} -A -o json > {k.resource}.json)"
     )
+
+
+def as_list(objects: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """What `kubectl get a,b -A -o json` writes: a `List` whose items carry their kind."""
+    return {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": list(objects)}
 
 
 def write_dump(directory: Path, objects: Iterable[Mapping[str, Any]], single_file: bool = False) -> Path:

@@ -192,7 +192,7 @@ import subprocess, sys
 from pathlib import Path
 from controlplane.demo import demo_environment
 from controlplane.plugins import build_registry
-from controlplane.governance.demo import record_demo_attestations
+from controlplane.demo.governance import record_demo_attestations
 from controlplane.runner import prepare
 with demo_environment(build_registry(), Path({str(tmp_path / "demo")!r})) as (_ctx, config):
     prepared = prepare(config)

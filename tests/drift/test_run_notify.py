@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from controlplane.cli.main import cli
 from controlplane.store import EvidenceStore
-from hds_tls.local_server import LocalCA, LocalTlsServer
+from hds_tls.demo.local_server import LocalCA, LocalTlsServer
 from tests.drift.webhooks import SilentListener, WebhookReceiver, refused_port
 from tests.support.governance import attest_all
 

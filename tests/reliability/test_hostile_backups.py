@@ -29,13 +29,13 @@ import zstandard
 
 from controlplane.results import Status
 from hds_backup import checks, checks_restore
-from hds_backup.local_postgres import LocalPostgres
+from hds_backup.demo.local_postgres import LocalPostgres
 from hds_backup.manifest import BackupManifest
 from hds_backup.pg_tools import Conninfo
 from hds_backup.restore import restore_test
 from hds_backup.scratch import scratch_database
 from hds_backup.target import BackupSet
-from hds_s3.local_endpoint import LocalS3Endpoint
+from hds_s3.demo.local_endpoint import LocalS3Endpoint
 from tests.plugins.backup.helpers import (
     SOURCE_SQL,
     check_ctx,

@@ -33,8 +33,8 @@ from controlplane.runner import execute, prepare
 from controlplane.store import EvidenceStore
 from controlplane.telemetry import Telemetry
 from hds_kubernetes.collect import SNAPSHOT_CACHE
-from hds_kubernetes.local_apiserver import LocalApiServer
-from hds_s3.local_endpoint import LocalS3Endpoint
+from hds_kubernetes.demo.local_apiserver import LocalApiServer
+from hds_s3.demo.local_endpoint import LocalS3Endpoint
 from tests.drift.webhooks import WebhookReceiver
 from tests.plugins.kubernetes.clusters import shared_cluster
 from tests.reliability.harness import hdsctl, plugin_env

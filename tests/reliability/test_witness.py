@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hds_s3.local_endpoint import LocalS3Endpoint
+from hds_s3.demo.local_endpoint import LocalS3Endpoint
 from tests.reliability.evidence_runs import TENANTS, Runs, hdsctl
 from tests.support.tamper import open_raw
 

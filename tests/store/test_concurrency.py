@@ -16,7 +16,7 @@ from controlplane.evidence import verify_store
 from controlplane.plugins import build_registry
 from controlplane.runner import execute, prepare
 from controlplane.store import EvidenceStore
-from hds_tls.local_server import LocalCA, LocalTlsServer
+from hds_tls.demo.local_server import LocalCA, LocalTlsServer
 from tests.support.fleet import tenant, write_fleet
 from tests.support.results import begin, now, result
 

@@ -17,7 +17,7 @@ from controlplane.evidence import generate_key, seal_run
 from controlplane.plugins import PluginRegistry
 from controlplane.runner import execute, prepare
 from controlplane.store import EvidenceStore
-from hds_tls.local_server import LocalCA, LocalTlsServer
+from hds_tls.demo.local_server import LocalCA, LocalTlsServer
 from tests.support.fleet import write_fleet
 
 ALPHA = "clinique-alpha"

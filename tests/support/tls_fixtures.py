@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from hds_tls.local_server import LocalCA, LocalTlsServer
+from hds_tls.demo.local_server import LocalCA, LocalTlsServer
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from controlplane.plugins import build_registry
 from controlplane.runner import execute, prepare
 from controlplane.store import EvidenceStore
 from controlplane.telemetry import Telemetry
-from hds_tls.local_server import LocalCA, LocalTlsServer
+from hds_tls.demo.local_server import LocalCA, LocalTlsServer
 from tests.support.governance import attest_all
 from tests.telemetry import probe_plugin
 from tests.telemetry.observed import SECRET, ObservedRun, tls_entry

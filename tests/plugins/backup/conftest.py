@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hds_backup.local_postgres import LocalPostgres, find_bindir
-from hds_s3.local_endpoint import LocalCredentials, LocalS3Endpoint
+from hds_backup.demo.local_postgres import LocalPostgres, find_bindir
+from hds_s3.demo.local_endpoint import LocalCredentials, LocalS3Endpoint
 from tests.plugins.backup.helpers import SOURCE_SQL, BackupBucket, env_var, new_bucket, scratch_databases
 
 

@@ -21,14 +21,14 @@ import zstandard
 from controlplane.plugin_types import CheckContext, CollectContext, TenantView
 from controlplane.results import Finding, Status
 from hds_backup.collect import collect_backup
-from hds_backup.local_postgres import LocalPostgres
+from hds_backup.demo.local_postgres import LocalPostgres
 from hds_backup.manifest import BackupManifest
 from hds_backup.manifest_build import build_manifest
 from hds_backup.pg_tools import Conninfo
 from hds_backup.snapshot import BackupSnapshot
 from hds_backup.target import BackupTarget
-from hds_s3.local_endpoint import LocalCredentials, LocalS3Endpoint
-from hds_s3.local_fleet import BucketPlan, provision_buckets
+from hds_s3.demo.local_endpoint import LocalCredentials, LocalS3Endpoint
+from hds_s3.demo.local_fleet import BucketPlan, provision_buckets
 
 CONTRACT = {"rpo_hours": 24, "rto_hours": 4, "log_retention_days": 365, "log_retention_max_days": None}
 SOURCE_SQL = r"""

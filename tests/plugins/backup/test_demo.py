@@ -15,7 +15,7 @@ from controlplane.results import Status
 from hds_backup import checks, checks_restore
 from hds_backup.collect import collect_backup
 from hds_backup.demo import demo_setup
-from hds_backup.local_postgres import find_bindir
+from hds_backup.demo.local_postgres import find_bindir
 from hds_backup.target import BackupTarget
 from tests.plugins.backup.helpers import check_ctx, statuses
 

@@ -10,7 +10,7 @@ import pytest
 
 from controlplane.results import Status
 from hds_backup import checks, checks_restore
-from hds_backup.local_postgres import LocalPostgres
+from hds_backup.demo.local_postgres import LocalPostgres
 from tests.plugins.backup.helpers import (
     BackupBucket,
     check_ctx,

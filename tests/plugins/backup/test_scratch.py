@@ -22,7 +22,7 @@ import pytest
 
 from controlplane.results import Status
 from hds_backup import checks_restore
-from hds_backup.local_postgres import LocalPostgres
+from hds_backup.demo.local_postgres import LocalPostgres
 from hds_backup.manifest import BackupManifest
 from hds_backup.pg_tools import Conninfo, connect
 from hds_backup.restore import restore_test

@@ -8,7 +8,7 @@ from typing import Any
 
 from controlplane.catalog import Catalog
 from controlplane.plugin_types import CheckContext, TenantView
-from hds_kubernetes import manifests as m
+from hds_kubernetes.demo import manifests as m
 from hds_kubernetes.kinds import KINDS, kind_of
 from hds_kubernetes.snapshot import ClusterIdentity, ClusterSnapshot, SnapshotBuilder
 from hds_kubernetes.target import KubernetesTarget

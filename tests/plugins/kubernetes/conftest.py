@@ -13,7 +13,7 @@ from controlplane.catalog import Catalog, load_catalog
 from controlplane.plugin_types import CheckContext
 from controlplane.results import Finding
 from hds_kubernetes.collect import SNAPSHOT_CACHE
-from hds_kubernetes.local_apiserver import LocalApiServer
+from hds_kubernetes.demo.local_apiserver import LocalApiServer
 from hds_kubernetes.scope import TenantScope, tenant_scope
 from tests.plugins.kubernetes.clusters import Obj, check_context, dump_target, shared_cluster, snapshot_of
 

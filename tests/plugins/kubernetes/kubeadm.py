@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hds_kubernetes import manifests as m
+from hds_kubernetes.demo import manifests as m
 
 Obj = dict[str, Any]
 POD_NETWORK = "10.244.0.0/16"

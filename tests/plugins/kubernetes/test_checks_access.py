@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from controlplane.results import Status
-from hds_kubernetes import manifests as m
 from hds_kubernetes.checks_access import cross_namespace_bindings, privileged_bindings
+from hds_kubernetes.demo import manifests as m
 from tests.plugins.kubernetes.clusters import platform
 
 NS = "alpha-prod"

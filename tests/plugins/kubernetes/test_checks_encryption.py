@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from controlplane.results import Status
-from hds_kubernetes import manifests as m
 from hds_kubernetes.checks_encryption import ingress_tls, storage_encryption
+from hds_kubernetes.demo import manifests as m
 from tests.plugins.kubernetes.clusters import platform
 
 NS = "alpha-prod"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from controlplane.results import Status
-from hds_kubernetes import manifests as m
 from hds_kubernetes.checks_isolation import cross_tenant_ingress, default_deny_ingress
+from hds_kubernetes.demo import manifests as m
 from tests.plugins.kubernetes.clusters import NODE_NAMES, platform
 
 NS = "alpha-prod"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from controlplane.results import Status
-from hds_kubernetes import manifests as m
 from hds_kubernetes.checks_audit import audit_logging
 from hds_kubernetes.checks_isolation import default_deny_ingress
 from hds_kubernetes.checks_location import data_location
+from hds_kubernetes.demo import manifests as m
 from tests.plugins.kubernetes.clusters import platform
 
 NS = "alpha-prod"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from controlplane.results import Status
-from hds_kubernetes import manifests as m
 from hds_kubernetes.checks_redundancy import disruption_budgets, node_spread, workload_replicas, zone_spread
+from hds_kubernetes.demo import manifests as m
 from tests.plugins.kubernetes.clusters import NODE_NAMES, good_tenant, platform
 
 NS = "alpha-prod"

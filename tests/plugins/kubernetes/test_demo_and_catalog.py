@@ -16,8 +16,8 @@ from controlplane.demo_context import DemoContext
 from controlplane.runner import execute, prepare
 from controlplane.store import EvidenceStore
 from hds_kubernetes import demo, hds_checks
-from hds_kubernetes import manifests as m
 from hds_kubernetes.collect import SNAPSHOT_CACHE
+from hds_kubernetes.demo import manifests as m
 from tests.plugins.kubernetes import kubeadm
 from tests.plugins.kubernetes.clusters import shared_cluster
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from controlplane.results import Status
-from hds_kubernetes import manifests as m
 from hds_kubernetes.checks_redundancy import disruption_budgets
+from hds_kubernetes.demo import manifests as m
 from tests.plugins.kubernetes.kubeadm import WORKERS, control_plane, deployed
 
 NS = "alpha-prod"

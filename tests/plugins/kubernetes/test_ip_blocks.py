@@ -14,8 +14,8 @@ import json
 import pytest
 
 from controlplane.results import Status
-from hds_kubernetes import manifests as m
 from hds_kubernetes.checks_isolation import cross_tenant_ingress
+from hds_kubernetes.demo import manifests as m
 from tests.plugins.kubernetes.kubeadm import POD_NETWORK, WORKERS, control_plane, deployed
 
 NS = "alpha-prod"

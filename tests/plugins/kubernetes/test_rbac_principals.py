@@ -13,8 +13,8 @@ import json
 import pytest
 
 from controlplane.results import Status
-from hds_kubernetes import manifests as m
 from hds_kubernetes.checks_access import cross_namespace_bindings, privileged_bindings
+from hds_kubernetes.demo import manifests as m
 from tests.plugins.kubernetes.kubeadm import control_plane
 
 NS = "alpha-prod"

@@ -15,10 +15,10 @@ from controlplane.plugin_types import CollectContext, TenantView
 from controlplane.results import Status
 from controlplane.secrets import MASK, redact
 from hds_kubernetes import checks_isolation, checks_redundancy
-from hds_kubernetes import manifests as m
 from hds_kubernetes.collect import collect_kubernetes, read_cluster
+from hds_kubernetes.demo import manifests as m
+from hds_kubernetes.demo.local_apiserver import LocalApiServer
 from hds_kubernetes.kinds import KINDS
-from hds_kubernetes.local_apiserver import LocalApiServer
 from hds_kubernetes.source_api import (
     PAGE_SIZE,
     ClusterAccessError,

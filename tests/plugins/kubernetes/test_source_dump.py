@@ -10,8 +10,8 @@ import yaml
 from controlplane.plugin_types import CollectContext, TenantView
 from controlplane.results import Status
 from hds_kubernetes import hds_checks
-from hds_kubernetes import manifests as m
 from hds_kubernetes.collect import collect_kubernetes
+from hds_kubernetes.demo import manifests as m
 from hds_kubernetes.snapshot import ClusterIdentity
 from hds_kubernetes.source_dump import DumpError, read_dump, write_dump
 from hds_kubernetes.target import KubernetesTarget

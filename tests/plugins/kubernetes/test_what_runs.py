@@ -11,8 +11,8 @@ from __future__ import annotations
 import kubernetes_validate
 
 from controlplane.results import Status
-from hds_kubernetes import manifests as m
 from hds_kubernetes.checks_hardening import workload_hardening
+from hds_kubernetes.demo import manifests as m
 from tests.plugins.kubernetes.kubeadm import WORKERS, control_plane, deployed, with_debug_container
 
 NS = "alpha-prod"

@@ -10,8 +10,8 @@ the tenant's applications.
 from __future__ import annotations
 
 from controlplane.results import Status
-from hds_kubernetes import manifests as m
 from hds_kubernetes.checks_redundancy import zone_spread
+from hds_kubernetes.demo import manifests as m
 from hds_kubernetes.objects import ZONE_LABEL
 from tests.plugins.kubernetes.kubeadm import WORKERS, control_plane, deployed
 

@@ -10,11 +10,11 @@ import pytest
 
 from controlplane.plugin_types import CollectContext
 from controlplane.results import Status
-from hds_backup.local_postgres import LocalPostgres, find_bindir
+from hds_backup.demo.local_postgres import LocalPostgres, find_bindir
 from hds_postgresql import checks as pg_checks
 from hds_postgresql.collect import PostgresSnapshot, collect_postgresql
 from hds_postgresql.target import PostgresTarget
-from hds_tls.local_server import LocalCA
+from hds_tls.demo.local_server import LocalCA
 from tests.plugins.backup.helpers import check_ctx, env_var, only, tenant
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from hds_s3.local_endpoint import LocalCredentials, LocalS3Endpoint
-from hds_s3.local_fleet import AccountPlan, BucketPlan, create_kms_key, provision_account, provision_buckets
+from hds_s3.demo.local_endpoint import LocalCredentials, LocalS3Endpoint
+from hds_s3.demo.local_fleet import AccountPlan, BucketPlan, create_kms_key, provision_account, provision_buckets
 from hds_s3.snapshot import S3Snapshot
 from hds_s3.target import S3Target
 from tests.plugins.s3.helpers import collect, credentials_env, target

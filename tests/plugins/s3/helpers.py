@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from controlplane.plugin_types import CheckContext, CollectContext, TenantView
 from controlplane.results import Finding, Status
 from hds_s3.collect import collect_s3
-from hds_s3.local_endpoint import LocalCredentials, LocalS3Endpoint, RecordedRequest
+from hds_s3.demo.local_endpoint import LocalCredentials, LocalS3Endpoint, RecordedRequest
 from hds_s3.snapshot import Aspect, BucketSnapshot, S3Snapshot
 from hds_s3.target import S3Target
 

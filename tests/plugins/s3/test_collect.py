@@ -13,8 +13,8 @@ from controlplane.results import Status
 from controlplane.secrets import SecretResolutionError
 from hds_s3 import checks_access, checks_account, checks_encryption, checks_location, checks_logging
 from hds_s3.client import TargetClients
-from hds_s3.local_endpoint import LocalCredentials, LocalS3Endpoint
-from hds_s3.local_fleet import AccountPlan, BucketPlan, provision_account, provision_buckets
+from hds_s3.demo.local_endpoint import LocalCredentials, LocalS3Endpoint
+from hds_s3.demo.local_fleet import AccountPlan, BucketPlan, provision_account, provision_buckets
 from hds_s3.snapshot import BUCKET_ASPECTS, AspectState
 from tests.plugins.s3.helpers import (
     SUBRESOURCES,

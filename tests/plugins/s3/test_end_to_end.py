@@ -14,8 +14,8 @@ import yaml
 from controlplane.plugins import PluginRegistry
 from controlplane.runner import execute, prepare
 from controlplane.store import EvidenceStore
-from hds_s3.local_endpoint import LocalS3Endpoint
-from hds_s3.local_fleet import AccountPlan, BucketPlan, create_kms_key, provision_account, provision_buckets
+from hds_s3.demo.local_endpoint import LocalS3Endpoint
+from hds_s3.demo.local_fleet import AccountPlan, BucketPlan, create_kms_key, provision_account, provision_buckets
 from tests.plugins.s3.helpers import SUBRESOURCES, s3_reads, unique
 
 S3_CONTROLS = [f"S3-{n:02d}" for n in range(1, 14)]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from hds_s3.local_endpoint import LocalCredentials, LocalS3Endpoint
+from hds_s3.demo.local_endpoint import LocalCredentials, LocalS3Endpoint
 
 LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
 

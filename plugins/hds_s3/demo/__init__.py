@@ -10,8 +10,8 @@ import importlib.util
 from typing import Any
 
 from controlplane.demo_context import DemoContext, DemoTenant
-from hds_s3.local_endpoint import LocalCredentials, LocalS3Endpoint
-from hds_s3.local_fleet import AccountPlan, BucketPlan, create_kms_key, provision_account, provision_buckets
+from hds_s3.demo.local_endpoint import LocalCredentials, LocalS3Endpoint
+from hds_s3.demo.local_fleet import AccountPlan, BucketPlan, create_kms_key, provision_account, provision_buckets
 
 REGION = "eu-west-3"
 

@@ -30,12 +30,12 @@ from typing import Any
 import zstandard
 
 from controlplane.demo_context import DemoContext, DemoTenant
-from hds_backup.local_postgres import LocalPostgres, find_bindir
+from hds_backup.demo.local_postgres import LocalPostgres, find_bindir
 from hds_backup.manifest import BackupManifest
 from hds_backup.manifest_build import build_manifest
 from hds_backup.pg_tools import Conninfo
-from hds_s3.local_endpoint import LocalCredentials, LocalS3Endpoint
-from hds_s3.local_fleet import BucketPlan, provision_buckets
+from hds_s3.demo.local_endpoint import LocalCredentials, LocalS3Endpoint
+from hds_s3.demo.local_fleet import BucketPlan, provision_buckets
 
 DATA_REGION = "eu-west-3"
 SCRATCH_ENV = "HDS_DEMO_PG_SCRATCH"
@@ -60,7 +60,7 @@ def demo_setup(ctx: DemoContext) -> None:
     if bindir is None:
         ctx.note("backup demo skipped: no PostgreSQL server binaries on this machine (apt-get install postgresql)")
         return
-    from hds_tls.local_server import LocalCA
+    from hds_tls.demo.local_server import LocalCA
 
     ca = LocalCA(ctx.workdir / "postgresql-tls", name="HDS demo PostgreSQL CA")
     cert = ca.issue("postgresql", ["127.0.0.1"])

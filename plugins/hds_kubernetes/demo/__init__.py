@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from controlplane.demo_context import DemoContext, DemoTenant
-from hds_kubernetes import manifests as m
+from hds_kubernetes.demo import manifests as m
 from hds_kubernetes.source_dump import write_dump
 
 TENANT_LABEL = "hds.example.org/tenant"

@@ -4,7 +4,7 @@ the tenant's profile (compliant, partly compliant, badly configured)."""
 from __future__ import annotations
 
 from controlplane.demo_context import DemoContext
-from hds_tls.local_server import LocalCA, LocalTlsServer
+from hds_tls.demo.local_server import LocalCA, LocalTlsServer
 
 
 def demo_setup(ctx: DemoContext) -> None:

@@ -1,6 +1,6 @@
 """Builders of API-shaped Kubernetes objects (as `kubectl get -o json` shows them).
 
-Why in the plugin: the demo, the tests and the benchmarks all need realistic clusters, served
+Why in the plugin's demo package: the demo, the tests and the benchmarks all need realistic clusters, served
 by `local_apiserver` or written as a dump; one set of builders keeps them consistent with the
 real schema (the tests validate every builder's output against the Kubernetes OpenAPI schema).
 """
@@ -8,26 +8,22 @@ real schema (the tests validate every builder's output against the Kubernetes Op
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hds_kubernetes.manifests_platform import CONTROL_PLANE_TAINT as CONTROL_PLANE_TAINT
-from hds_kubernetes.manifests_platform import _meta, _running, _uid
-from hds_kubernetes.manifests_platform import apiserver_pod as apiserver_pod
-from hds_kubernetes.manifests_platform import calico_node_pod as calico_node_pod
-from hds_kubernetes.manifests_platform import controller_manager_pod as controller_manager_pod
-from hds_kubernetes.manifests_platform import node as node
-from hds_kubernetes.manifests_platform import static_pod as static_pod
-from hds_kubernetes.manifests_platform import storage_class as storage_class
+from hds_kubernetes.demo.manifests_platform import CONTROL_PLANE_TAINT as CONTROL_PLANE_TAINT
+from hds_kubernetes.demo.manifests_platform import _meta, _running, _uid
+from hds_kubernetes.demo.manifests_platform import apiserver_pod as apiserver_pod
+from hds_kubernetes.demo.manifests_platform import calico_node_pod as calico_node_pod
+from hds_kubernetes.demo.manifests_platform import controller_manager_pod as controller_manager_pod
+from hds_kubernetes.demo.manifests_platform import node as node
+from hds_kubernetes.demo.manifests_platform import static_pod as static_pod
+from hds_kubernetes.demo.manifests_platform import storage_class as storage_class
 from hds_kubernetes.objects import HOSTNAME_KEY, PSA_ENFORCE_LABEL, ZONE_LABEL
+from hds_kubernetes.source_dump import as_list as as_list
 
 Obj = dict[str, Any]
 IMAGE = "registry.example.org/hds/app:1.0"
-
-
-def as_list(objects: Iterable[Obj]) -> Obj:
-    """What `kubectl get a,b -A -o json` writes: a `List` whose items carry their kind."""
-    return {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": list(objects)}
 
 
 def namespace(name: str, labels: Mapping[str, str] | None = None, pod_security: str | None = "restricted") -> Obj:
