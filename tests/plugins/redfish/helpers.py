@@ -44,9 +44,14 @@ def target(urls: Iterable[str], ca_bundle: Any = None, **fields: Any) -> Redfish
     )
 
 
-def collect(t: RedfishTarget, timeout_s: float = 30, max_bytes: int = 8 * 1024 * 1024) -> RedfishSnapshot:
+def collect(
+    t: RedfishTarget, timeout_s: float = 30, max_bytes: int = 8 * 1024 * 1024, now: str | None = NOW
+) -> RedfishSnapshot:
+    """Collect with the clock at `now` (None: the real clock)."""
+    if now is None:
+        return collect_redfish(t, CollectContext(TENANT, t.name, timeout_s, max_bytes))
     previous = os.environ.get("HDS_NOW")
-    os.environ["HDS_NOW"] = NOW
+    os.environ["HDS_NOW"] = now
     try:
         return collect_redfish(t, CollectContext(TENANT, t.name, timeout_s, max_bytes))
     finally:
