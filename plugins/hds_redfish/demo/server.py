@@ -2,7 +2,9 @@
 tree, stopped when the context ends.
 
 sushy-static prints every request's headers (the Authorization header included) on its
-standard output: it goes to /dev/null, never to a log."""
+standard output: it goes to /dev/null, never to a log. Its standard error (one line per request)
+goes to an unlinked temporary file, read only to explain a failed start: a pipe nobody reads
+would fill after a few hundred requests and stop the server."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ import importlib.util
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 START_TIMEOUT_S = 30.0
 
@@ -35,6 +39,7 @@ class LocalRedfishServer:
         self.cert, self.key = cert, key
         self.port = 0
         self._proc: subprocess.Popen[bytes] | None = None
+        self._stderr: IO[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -47,7 +52,8 @@ class LocalRedfishServer:
         cmd += ["-m", str(self.mockup)]
         if self.cert and self.key:
             cmd += ["-c", str(self.cert), "-k", str(self.key)]
-        self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the server, closed by stop()
+        self._proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr)
         return self
 
     def wait_ready(self) -> None:
@@ -55,8 +61,10 @@ class LocalRedfishServer:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
-                err = (self._proc.stderr.read() if self._proc.stderr else b"").decode(errors="replace")[-500:]
-                raise RuntimeError(f"sushy-static exited ({self._proc.returncode}): {err}")
+                code = self._proc.returncode
+                err = self._read_stderr()
+                self.stop()
+                raise RuntimeError(f"sushy-static exited ({code}): {err}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 return
@@ -67,16 +75,27 @@ class LocalRedfishServer:
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
+        if proc is not None:
+            self._terminate(proc)
+        if self._stderr is not None:
+            self._stderr.close()
+            self._stderr = None
+
+    @staticmethod
+    def _terminate(proc: subprocess.Popen[bytes]) -> None:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
-        if proc.stderr:
-            proc.stderr.close()
+
+    def _read_stderr(self) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        tail = self._stderr.read()[-500:].decode(errors="replace")
+        return "".join(c if c.isprintable() else "?" for c in tail)
 
     def __enter__(self) -> LocalRedfishServer:
         self.start().wait_ready()
