@@ -73,6 +73,9 @@ def collect_bmc(
             return BmcSnapshot(endpoint, tls=tls, requests=client.requests, part_errors=walker.errors, **parts)
     except (RedfishError, OSError) as exc:
         return BmcSnapshot(endpoint, error=str(exc), tls=tls)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        # JSON of an unexpected shape (a list where an object belongs...): this BMC only
+        return BmcSnapshot(endpoint, error=f"{endpoint}: malformed Redfish answer ({type(exc).__name__})", tls=tls)
 
 
 def _link(doc: dict[str, Any] | None, key: str) -> str | None:
@@ -85,14 +88,18 @@ def _link(doc: dict[str, Any] | None, key: str) -> str | None:
 def _ids(items: Any) -> list[str]:
     if not isinstance(items, list):
         return []
-    return [i["@odata.id"].rstrip("/") for i in items[:MAX_MEMBERS] if isinstance(i, dict) and "@odata.id" in i]
+    return [
+        i["@odata.id"].rstrip("/")
+        for i in items[:MAX_MEMBERS]
+        if isinstance(i, dict) and isinstance(i.get("@odata.id"), str)
+    ]
 
 
 def _status(doc: dict[str, Any]) -> dict[str, Any]:
     status = doc.get("Status")
     if not isinstance(status, dict):
         return {}
-    return {k: status[k] for k in ("State", "Health") if isinstance(status.get(k), str)}
+    return {k: v for k in ("State", "Health") if (v := _text(status, k)) is not None}
 
 
 def _int(doc: dict[str, Any], key: str) -> int | None:
@@ -101,8 +108,12 @@ def _int(doc: dict[str, Any], key: str) -> int | None:
 
 
 def _text(doc: dict[str, Any], key: str) -> str | None:
+    """A BMC's string, made harmless for messages, reports and terminals: printable, 200 at most."""
     value = doc.get(key)
-    return value[:200] if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    value = value[:200]
+    return value if value.isprintable() else "".join(c if c.isprintable() else "?" for c in value)
 
 
 class _Walker:
