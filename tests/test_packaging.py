@@ -67,8 +67,17 @@ def test_every_plugin_module_is_packaged(wheel_names):
 def test_every_builtin_plugin_is_an_entry_point(wheel, wheel_names):
     with zipfile.ZipFile(wheel) as zf:
         text = zf.read(next(n for n in wheel_names if n.endswith("entry_points.txt"))).decode()
-    for name in ("tls", "s3", "kubernetes", "backup", "postgresql"):
+    for name in ("tls", "s3", "kubernetes", "backup", "postgresql", "redfish"):
         assert f"{name} = hds_{name}" in text
+
+
+def test_wheel_ships_the_redfish_demo_and_its_mockup(wheel_names):
+    """`hdsctl demo` serves the shipped BMC mockup from the installed package."""
+    for py in (ROOT / "plugins" / "hds_redfish" / "demo").glob("*.py"):
+        assert f"hds_redfish/demo/{py.name}" in wheel_names, py
+    mockup = ROOT / "plugins" / "hds_redfish" / "demo" / "mockups"
+    for path in mockup.rglob("index.json"):
+        assert f"hds_redfish/demo/mockups/{path.relative_to(mockup).as_posix()}" in wheel_names, path
 
 
 def test_a_plain_install_runs_the_plugin_command_outside_the_repository(wheel, tmp_path):

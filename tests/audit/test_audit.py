@@ -213,6 +213,9 @@ sys.exit(proc.returncode)
     for prefix in ("TLS-", "S3-", "K8S-"):
         assert any(s == "passed" for c, s in good.items() if c.startswith(prefix)), prefix
         assert any(s == "failed" for c, s in bad.items() if c.startswith(prefix)), prefix
+    # the demo's Redfish pool (activity 2): clinique-sud contracts it and passes; labo-est does not contract it
+    assert {s for c, s in good.items() if c.startswith("RF-")} == {"passed"}
+    assert not any(c.startswith("RF-") and s != "skipped" for c, s in bad.items())
     html = (tmp_path / "out" / "preuves.html").read_text()
     store = EvidenceStore.open(str(tmp_path / "ev.sqlite"), create=False)
     [run] = [r for r in store.list_runs() if r.status == "completed"]  # the audit's sweep, not the attestations

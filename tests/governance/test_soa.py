@@ -145,6 +145,8 @@ def test_the_report_iso_table_needs_every_mapped_control_satisfied(swept: Env):
     assert rows["A.5.3"]["status"] == "not_covered"
     exi = {r["id"]: r for r in report["hds_v2"]}
     assert len(exi) == 31 and exi["EXI-05"]["status"] == "non_compliant" and "HW-02" in exi["EXI-05"]["controls"]
-    assert exi["EXI-28"]["status"] == "not_applicable"  # storage location: activities 3-6, not contracted
+    # location: the storage controls are for activities 3-6 (not contracted), but RF-10 (chassis location,
+    # activities 1-2) applies and this tenant declares no redfish target: nothing assessed it
+    assert exi["EXI-28"]["status"] == "not_assessed" and "RF-10" in exi["EXI-28"]["controls"]
     acts = {a["number"]: a for a in report["activities"]}
     assert acts[1]["counts"]["pass"] > 0 and acts[2]["counts"]["fail"] == 1
