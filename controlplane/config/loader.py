@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from controlplane.catalog import Catalog
 from controlplane.config.models import FleetBase, RuntimeSettings, TenantBase
 from controlplane.errors import InputError, Problem
 from controlplane.plugin_types import TargetKind, TenantView
+from controlplane.traces.staff import StaffDirectory
 from controlplane.validation import field_path, problems_from
 from controlplane.yamlfile import load_yaml
 
@@ -30,6 +31,7 @@ class Tenant:
     parameters: Mapping[str, Mapping[str, Any]]
     targets: Mapping[str, tuple[BaseModel, ...]]
     sites: tuple[str, ...] = ()
+    client_principals: tuple[str, ...] = ()
 
     def view(self) -> TenantView:
         return TenantView(self.id, self.name, self.activities, self.contract)
@@ -41,6 +43,7 @@ class Fleet:
     runtime: RuntimeSettings
     tenants: tuple[Tenant, ...]
     digest: str
+    staff_directory: StaffDirectory = field(default_factory=StaffDirectory)
 
     def tenant(self, tenant_id: str) -> Tenant | None:
         return next((t for t in self.tenants if t.id == tenant_id), None)
@@ -130,11 +133,13 @@ def load_fleet(path: Path, kinds: Mapping[str, TargetKind], catalog: Catalog, di
             parameters=t.parameters,
             targets={kind: tuple(entries) for kind, entries in t.targets if entries},
             sites=t.sites,
+            client_principals=t.client_principals,
         )
         for t in data.tenants  # type: ignore[attr-defined]
     )
     canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return Fleet(shown, data.runtime, tenants, hashlib.sha256(canonical.encode()).hexdigest())  # type: ignore[attr-defined]
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    return Fleet(shown, data.runtime, tenants, digest, data.staff_directory)  # type: ignore[attr-defined]
 
 
 def fleet_json_schema(kinds: Mapping[str, TargetKind]) -> dict[str, Any]:
