@@ -26,6 +26,9 @@ class DemoContext:
     notes: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     """Environment variables the demo's credential references need (e.g. local S3 keys)."""
+    staff_directory: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Entries plugins add to the fleet's `staff_directory` (staff, services, networks), so the
+    demo's access traces name host staff."""
 
     def add_target(self, tenant_id: str, kind: str, entry: dict[str, Any]) -> None:
         self.targets.setdefault(tenant_id, {}).setdefault(kind, []).append(entry)

@@ -36,6 +36,8 @@ def follow_up(config: Path, store: Path, key_path: Path, workdir: Path) -> list[
         f"  hdsctl attestations list --store {s} --expiring-within 30d",
         f"  hdsctl soa -c {_here(config)} --store {s} --tenant clinique-sud "
         f"-o {_here(workdir / 'soa-clinique-sud.html')}",
+        f"  hdsctl traces verify {_here(workdir / 'traces-clinique-sud.json')} "
+        f"--public-key {_here(key_path.with_name(key_path.name + '.pub'))}",
         f"Or once for this shell: export HDS_STORE={s}",
     ]
 
@@ -75,6 +77,11 @@ def demo(workdir: Path, lang: str, fmt: str) -> None:
         if not store.exists():  # a second demo in the same folder keeps the first one's register
             record_demo_attestations(prepared.catalog, prepared.fleet, str(store), workdir, key)
         code = execute_and_report(prepared, str(store), fmt, signing_key=key, lang=lang)
+        if fmt == "table":
+            from controlplane.traces.demo import demo_traces
+
+            for line in demo_traces(registry.pm, prepared.fleet, key, workdir):
+                echo(line)
     if fmt == "table":
         for line in follow_up(config, store, key_path, workdir):
             echo(line)

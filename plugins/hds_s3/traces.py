@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -227,3 +228,56 @@ def trace_sources(tenant: TenantView, target: S3Target, timeout_s: float) -> lis
     if target.trace_logs is not None and target.trace_logs.cloudtrail:
         sources.append(CloudTrailSource(target, timeout_s))
     return sources
+
+
+def trace_locations(target: S3Target, logging: Iterable[Any]) -> list[LogLocation]:
+    """Where the target's traces are: its `trace_logs`, else the logging targets its buckets
+    declare (`logging`: the buckets' LoggingEnabled values), deduplicated."""
+    settings = target.trace_logs or _DEFAULTS
+    found: dict[tuple[str, str], LogLocation] = {}
+    if settings.access_logs:
+        found.update(((loc.bucket, loc.prefix), loc) for loc in settings.access_logs)
+    else:
+        for enabled in logging:
+            if isinstance(enabled, dict) and enabled.get("TargetBucket"):
+                loc = LogLocation(bucket=enabled["TargetBucket"], prefix=enabled.get("TargetPrefix") or "")
+                found.setdefault((loc.bucket, loc.prefix), loc)
+    found.update(((loc.bucket, loc.prefix), loc) for loc in settings.cloudtrail)
+    return list(found.values())
+
+
+_ACCESS_KEY_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-[^/]*$")
+_TRAIL_KEY_TIME = re.compile(r"_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_[^/]*$")
+
+
+def written_at(key: str, modified: datetime) -> datetime:
+    """When a log object was delivered: the time its key carries (server access logs:
+    `PREFIXYYYY-mm-DD-HH-MM-SS-ID`; CloudTrail: `..._YYYYMMDDTHHmmZ_...`), never later than its
+    LastModified (a key cannot make a log look fresher than its write)."""
+    found = _ACCESS_KEY_TIME.search(key) or _TRAIL_KEY_TIME.search(key)
+    if found is None:
+        return modified
+    try:
+        named = datetime(*(int(g) for g in found.groups()), tzinfo=UTC)  # type: ignore[misc]
+    except ValueError:
+        return modified
+    return min(named, modified)
+
+
+def trace_inventory(s3: Any, locations: list[LogLocation], now: datetime, retention_days: int) -> dict[str, Any]:
+    """When each log object was written (LastModified, from listings: no log content is read),
+    summarised for the freshness and coverage checks. A shared prefix also counts other tenants'
+    deliveries: give each tenant its own prefix for an exact answer."""
+    from controlplane.traces.coverage import summarise
+    from hds_s3.client import classify
+
+    stamps: list[datetime] = []
+    problems: list[str] = []
+    for loc in locations:
+        try:
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=loc.bucket, Prefix=loc.prefix):
+                stamps.extend(written_at(obj["Key"], obj["LastModified"]) for obj in page.get("Contents", []))
+        except Exception as exc:  # an API failure is this summary's problem, not the collection's
+            problems.append(f"s3://{loc.bucket}/{loc.prefix}: {classify(exc).reason or type(exc).__name__}")
+    sources = [f"s3://{loc.bucket}/{loc.prefix}" for loc in locations]
+    return summarise(stamps, now, retention_days, sources, problems)
