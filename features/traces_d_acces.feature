@@ -42,6 +42,39 @@ Fonctionnalité: Le droit du client à consulter les traces d'accès à ses donn
       | locataire |
       | @locataires |
 
+  @TRC-11 @HDS-5 @ISO-A.8.15 @ISO-A.5.33
+  Plan du scénario: TRC-11 — les journaux d'audit du serveur d'API sont déclarés comme source des traces d'accès du client
+    Étant donné le locataire « <locataire> »
+    Quand le contrôle « TRC-11 » est évalué sur chacune de ses ressources concernées
+    Alors chaque ressource est conforme
+    Et la preuve observée comprend « audit_files »
+
+    Exemples:
+      | locataire |
+      | @locataires |
+
+  @TRC-12 @HDS-5 @ISO-A.8.15 @ISO-A.8.16
+  Plan du scénario: TRC-12 — le journal d'audit Kubernetes est alimenté : son dernier fichier a moins que le délai contractuel
+    Étant donné le locataire « <locataire> »
+    Quand le contrôle « TRC-12 » est évalué sur chacune de ses ressources concernées
+    Alors chaque ressource est conforme
+    Et la preuve observée comprend « newest »
+
+    Exemples:
+      | locataire |
+      | @locataires |
+
+  @TRC-13 @HDS-5 @ISO-A.8.15 @ISO-A.5.33
+  Plan du scénario: TRC-13 — le journal d'audit Kubernetes couvre la durée de conservation contractuelle, sans interruption
+    Étant donné le locataire « <locataire> »
+    Quand le contrôle « TRC-13 » est évalué sur chacune de ses ressources concernées
+    Alors chaque ressource est conforme
+    Et la preuve observée comprend « longest_gap »
+
+    Exemples:
+      | locataire |
+      | @locataires |
+
   @TRC-04 @HDS-5 @ISO-A.8.16 @ISO-A.5.33
   Plan du scénario: TRC-04 — les accès du personnel de l'hébergeur aux données du client sont revus chaque trimestre
     Étant donné le locataire « <locataire> »

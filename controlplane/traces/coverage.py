@@ -40,6 +40,7 @@ def summarise(
         "units": len(ordered),
         "newest": _iso(ordered[-1]) if ordered else None,
         "oldest": _iso(ordered[0]) if ordered else None,
+        "at": _iso(now),
         "window_start": _iso(start),
         "longest_gap": None if gap is None else {"from": _iso(gap[0]), "to": _iso(gap[1])},
         "problems": problems,

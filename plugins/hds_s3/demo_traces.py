@@ -17,8 +17,12 @@ from hds_s3.local_endpoint import LocalCredentials, LocalS3Endpoint
 from hds_s3.local_fleet import BucketPlan, provision_buckets
 
 STAFF = [
-    {"principals": ["arn:aws:iam::*:user/admin.dupont"], "name": "Claire Dupont", "team": "exploitation"},
-    {"principals": ["arn:aws:iam::*:user/support.n2"], "name": "Karim Benali", "team": "support N2"},
+    {
+        "principals": ["arn:aws:iam::*:user/admin.dupont", "admin.dupont"],
+        "name": "Claire Dupont",
+        "team": "exploitation",
+    },
+    {"principals": ["arn:aws:iam::*:user/support.n2", "support.n2"], "name": "Karim Benali", "team": "support N2"},
 ]
 NETWORKS = [{"cidr": "192.0.2.0/24", "country": "FR"}, {"cidr": "198.51.100.0/24", "country": "MA"}]
 SERVICES = ["svc:*"]
