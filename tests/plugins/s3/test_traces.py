@@ -207,3 +207,71 @@ def test_unknown_tenant_writes_nothing(shared_logs: dict[str, Any], tmp_path: Pa
     result = _export(shared_logs, "nobody", out)
     assert result.exit_code == 2 and "no tenant 'nobody'" in result.output
     assert list(tmp_path.glob("nobody*")) == []
+
+
+def test_default_source_is_each_buckets_logging_target_and_cloudtrail_files_are_read(
+    endpoint: LocalS3Endpoint, tmp_path: Path
+):
+    """No access_logs declared: the bucket's own logging configuration says where; CloudTrail
+    data-event files (JSON.gz) of the same trail bucket are read too, other buckets' events left out."""
+    import gzip
+
+    from controlplane.traces.record import ReadStats, TraceWindow
+    from hds_s3.local_fleet import BucketPlan, provision_buckets
+    from hds_s3.target import S3Target
+    from hds_s3.traces import trace_sources
+
+    admin = endpoint.new_account()
+    p = unique("trdef")
+    provision_buckets(
+        endpoint,
+        admin,
+        [BucketPlan(f"{p}-logs", receives_logs=True, tls_only=False), BucketPlan(f"{p}-data", log_to=f"{p}-logs")],
+    )
+    s3 = endpoint.client("s3", admin)
+    prefix = s3.get_bucket_logging(Bucket=f"{p}-data")["LoggingEnabled"]["TargetPrefix"]
+    s3.put_object(
+        Bucket=f"{p}-logs",
+        Key=f"{prefix}2026-11-02-09-00-00-AAAA",
+        Body=format_line(f"{p}-data", T0, ALICE, "REST.GET.OBJECT", "a.pdf").encode(),
+    )
+    trail = {
+        "Records": [
+            {
+                "eventTime": "2026-11-02T08:00:00Z",
+                "eventName": "GetObject",
+                "userIdentity": {"type": "IAMUser", "arn": BOB},
+                "sourceIPAddress": "192.0.2.1",
+                "requestParameters": {"bucketName": f"{p}-data", "key": "b.pdf"},
+            },
+            {"eventTime": "2026-11-02T08:01:00Z", "requestParameters": {"bucketName": "someone-else"}},
+            {"eventTime": "not a time", "requestParameters": {"bucketName": f"{p}-data"}},
+        ]
+    }
+    s3.put_object(
+        Bucket=f"{p}-logs",
+        Key="AWSLogs/1/CloudTrail/eu-west-3/1_CloudTrail_eu-west-3_20261102T0805Z_x.json.gz",
+        Body=gzip.compress(json.dumps(trail).encode()),
+    )
+    with credentials_env(admin) as creds:
+        t = S3Target.model_validate(
+            {
+                "name": "stockage",
+                "endpoint_url": endpoint.url,
+                "region": "eu-west-3",
+                "addressing_style": "path",
+                "credentials": creds,
+                "buckets": [{"name": f"{p}-data"}],
+                "trace_logs": {"cloudtrail": [{"bucket": f"{p}-logs", "prefix": "AWSLogs/"}]},
+            }
+        )
+        sources = trace_sources(None, t, 10)  # type: ignore[arg-type]
+        access, trail_source = sources
+        stats = [ReadStats(), ReadStats()]
+        got = [list(s.read(TraceWindow(), st)) for s, st in zip(sources, stats, strict=True)]
+    assert [(r.actor, r.resource) for r in got[0]] == [(ALICE, f"s3://{p}-data/a.pdf")]
+    assert [(r.actor, r.action, r.resource, r.result) for r in got[1]] == [
+        (BOB, "GetObject", f"s3://{p}-data/b.pdf", "success")
+    ]
+    assert (stats[1].out_of_scope, stats[1].malformed) == (1, 1)
+    assert "bucket logging" in access.name and "cloudtrail" in trail_source.name
