@@ -9,8 +9,8 @@ these machines, so 10 million lines through it would measure moto. Generates `--
 `--lines-per-file` AWS-format lines (two tenants' buckets interleaved, as in a shared log bucket,
 so half the lines are another tenant's), then exports one tenant's traces `--passes` times over
 them (each pass reads every file again) — 10 files x 100,000 lines x 10 passes = 10 million lines.
-Prints one line; exits 1 below `--min-rate` lines/s or when RSS grew by more than 64 MB between
-the first tenth of the run and its end.
+Prints one line; exits 1 below `--min-rate` lines per CPU second (the wall rate is printed too) or
+when RSS grew by more than 64 MB between the first tenth of the run and its end.
 
 Usage: python bench/traces.py [--files 10] [--lines-per-file 100000] [--passes 10] [--workdir DIR]
 """
@@ -90,7 +90,7 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--lines-per-file", type=int, default=100_000)
     parser.add_argument("--passes", type=int, default=10)
-    parser.add_argument("--min-rate", type=float, default=50_000, help="lines/s below which the run fails")
+    parser.add_argument("--min-rate", type=float, default=50_000, help="lines per CPU second below which the run fails")
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hds-bench-traces-"))
@@ -119,16 +119,19 @@ def main() -> int:
     done.set()
     sampler.join()
     lines = outcome.sources[0].stats.lines
-    rate = lines / elapsed
+    rate, cpu_rate = lines / elapsed, lines / max(cpu, 1e-9)
     tenth = samples[len(samples) // 10] if samples else rss_mb()
     growth = (samples[-1] if samples else rss_mb()) - tenth
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # KiB on Linux
     print(
         f"traces export: {lines:,} lines ({outcome.records:,} of the tenant) in {elapsed:.1f} s "
-        f"({cpu:.1f} s CPU): {rate:,.0f} lines/s; RSS {tenth:.0f} MB at 10 % -> {samples[-1] if samples else 0:.0f} MB "
+        f"({cpu:.1f} s CPU): {rate:,.0f} lines/s ({cpu_rate:,.0f} per CPU second); "
+        f"RSS {tenth:.0f} MB at 10 % -> {samples[-1] if samples else 0:.0f} MB "
         f"at the end (peak {peak:.0f} MB); export {outcome.path.stat().st_size / 1e6:.0f} MB"
     )
-    ok = rate >= args.min_rate and growth <= MAX_GROWTH_MB and outcome.records * 2 == lines
+    # Judged per CPU second: on a machine shared with other jobs the wall time says more about the
+    # neighbours than about the export (both are printed).
+    ok = cpu_rate >= args.min_rate and growth <= MAX_GROWTH_MB and outcome.records * 2 == lines
     return 0 if ok else 1
 
 

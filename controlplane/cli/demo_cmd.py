@@ -36,8 +36,6 @@ def follow_up(config: Path, store: Path, key_path: Path, workdir: Path) -> list[
         f"  hdsctl attestations list --store {s} --expiring-within 30d",
         f"  hdsctl soa -c {_here(config)} --store {s} --tenant clinique-sud "
         f"-o {_here(workdir / 'soa-clinique-sud.html')}",
-        f"  hdsctl traces verify {_here(workdir / 'traces-clinique-sud.json')} "
-        f"--public-key {_here(key_path.with_name(key_path.name + '.pub'))}",
         f"Or once for this shell: export HDS_STORE={s}",
     ]
 
@@ -80,8 +78,12 @@ def demo(workdir: Path, lang: str, fmt: str) -> None:
         if fmt == "table":
             from controlplane.traces.demo import demo_traces
 
-            for line in demo_traces(registry.pm, prepared.fleet, key, workdir):
+            lines, export = demo_traces(registry.pm, prepared.fleet, key, workdir)
+            for line in lines:
                 echo(line)
+            if export is not None:
+                pub = _here(key_path.with_name(key_path.name + ".pub"))
+                echo(f"Check it offline: hdsctl traces verify {_here(export)} --public-key {pub}")
     if fmt == "table":
         for line in follow_up(config, store, key_path, workdir):
             echo(line)

@@ -15,8 +15,8 @@ from controlplane.traces.export import export_traces, tenant_sources
 SHOWN = 6
 
 
-def demo_traces(pm: Any, fleet: Fleet, key: Ed25519PrivateKey, workdir: Path) -> list[str]:
-    """Lines to print: where the export is, and its last few accesses (newest last)."""
+def demo_traces(pm: Any, fleet: Fleet, key: Ed25519PrivateKey, workdir: Path) -> tuple[list[str], Path | None]:
+    """Lines to print (the export, and its last few accesses, newest last) and the export file."""
     for tenant in fleet.tenants:
         sources = tenant_sources(pm, tenant, fleet.runtime.collect_timeout_s)
         if not sources:
@@ -31,5 +31,5 @@ def demo_traces(pm: Any, fleet: Fleet, key: Ed25519PrivateKey, workdir: Path) ->
             flag = "  ⚠ staff access from outside the EEA" if r["outside_eea"] else ""
             where = f" from {r['source_address']}" + (f" ({r['country']})" if r["country"] else "")
             lines.append(f"  {r['when']}  {who:<24} {r['action']:<18} {r['resource']}{where}{flag}")
-        return lines
-    return []
+        return lines, out
+    return [], None

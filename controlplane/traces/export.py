@@ -41,7 +41,13 @@ def tenant_sources(pm: Any, tenant: Tenant, timeout_s: float = 30.0) -> list[Bou
     view = tenant.view()
     for kind, targets in sorted(tenant.targets.items()):
         for target in targets:
-            answers = pm.hook.hds_trace_sources(tenant=view, target_kind=kind, target=target, timeout_s=timeout_s)
+            try:
+                answers = pm.hook.hds_trace_sources(tenant=view, target_kind=kind, target=target, timeout_s=timeout_s)
+            except Exception as exc:  # a broken plugin: said plainly, nothing written
+                from controlplane.errors import _printable
+
+                reason = _printable(f"{type(exc).__name__}: {exc}")[:300]
+                raise InputError.single(f"targets.{kind}", target.name, f"no trace source: {reason}") from None  # type: ignore[attr-defined]
             for sources in answers:
                 found.extend(BoundSource(kind, target.name, s) for s in sources or ())  # type: ignore[attr-defined]
     return found
