@@ -32,6 +32,18 @@ def _service(requester: str) -> bool:
     return requester.startswith("svc:") or "AWSServiceRole" in requester or requester.endswith(".amazonaws.com")
 
 
+def _bucket_names(s3: Any) -> list[str]:
+    """Every bucket the credentials list (the collector's listing; not imported: no import cycle)."""
+    names: list[str] = []
+    kwargs: dict[str, str] = {}
+    while True:
+        page = s3.list_buckets(**kwargs)
+        names.extend(b["Name"] for b in page.get("Buckets", []))
+        if not page.get("ContinuationToken"):
+            return names
+        kwargs = {"ContinuationToken": page["ContinuationToken"]}
+
+
 @dataclass
 class _Reader:
     """Lists and streams log objects with the target's clients (boto3 loads on first use)."""
@@ -69,10 +81,8 @@ class _Reader:
     def tenant_buckets(self) -> list[str]:
         names = [b.name for b in self.target.buckets]
         if self.target.discover is not None and self.target.discover.prefix:
-            from hds_s3.collect import _list_bucket_names
-
             prefix = self.target.discover.prefix
-            names += sorted(n for n in _list_bucket_names(self.s3()) if n.startswith(prefix) and n not in names)
+            names += sorted(n for n in _bucket_names(self.s3()) if n.startswith(prefix) and n not in names)
         return names
 
     def logging_locations(self, buckets: Iterable[str]) -> list[LogLocation]:
