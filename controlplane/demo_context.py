@@ -29,6 +29,9 @@ class DemoContext:
     """Environment variables the demo's credential references need (e.g. local S3 keys)."""
     platform: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Shared groups by id: `{"serves": [tenant ids], "targets": {kind: [entries]}}` (hds.yaml `platform:`)."""
+    staff_directory: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Entries plugins add to the fleet's `staff_directory` (staff, services, networks), so the
+    demo's access traces name host staff."""
 
     def add_target(self, tenant_id: str, kind: str, entry: dict[str, Any]) -> None:
         self.targets.setdefault(tenant_id, {}).setdefault(kind, []).append(entry)

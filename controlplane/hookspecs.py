@@ -18,10 +18,12 @@ import pluggy
 
 if TYPE_CHECKING:
     import click
+    from pydantic import BaseModel
 
     from controlplane.demo_context import DemoContext
     from controlplane.evidence.witness import WitnessScheme
-    from controlplane.plugin_types import CheckSpec, TargetKind
+    from controlplane.plugin_types import CheckSpec, TargetKind, TenantView
+    from controlplane.traces.record import TraceSource
 
 PROJECT = "hds"
 ENTRY_POINT_GROUP = "hds.plugins"
@@ -126,4 +128,21 @@ def hds_commands() -> list[click.Command]:
         def hds_commands():
             from my_plugin.cli import mygroup  # a click.Group
             return [mygroup]
+    """
+
+
+@hookspec
+def hds_trace_sources(tenant: TenantView, target_kind: str, target: BaseModel, timeout_s: float) -> list[TraceSource]:
+    """Return where accesses to the tenant's data on this target are logged (`hdsctl traces`).
+
+    Called for each of the tenant's targets, with its kind and validated entry; return ``[]`` for
+    a kind this plugin does not collect, or when the target declares no trace source. Each
+    :class:`controlplane.traces.record.TraceSource` declares its ``scopes`` (resource prefixes
+    that are the tenant's, e.g. ``s3://bucket/``) and ``read(window, stats)`` yields
+    :class:`~controlplane.traces.record.TraceRecord` one at a time (an iterator: a year of logs
+    never in memory), keeping only the tenant's accesses from a shared log and counting every
+    skipped line in ``stats``. The core drops (and counts) any record outside the scopes, classifies
+    actors with the fleet's staff directory and writes and seals the export. Building a source must
+    not do network I/O; reading may, within ``timeout_s`` per request. Every byte of a log is
+    hostile: bound line lengths and pass text fields through ``controlplane.traces.record.clean``.
     """

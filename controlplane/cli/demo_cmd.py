@@ -75,6 +75,15 @@ def demo(workdir: Path, lang: str, fmt: str) -> None:
         if not store.exists():  # a second demo in the same folder keeps the first one's register
             record_demo_attestations(prepared.catalog, prepared.fleet, str(store), workdir, key)
         code = execute_and_report(prepared, str(store), fmt, signing_key=key, lang=lang)
+        if fmt == "table":
+            from controlplane.traces.demo import demo_traces
+
+            lines, export = demo_traces(registry.pm, prepared.fleet, key, workdir)
+            for line in lines:
+                echo(line)
+            if export is not None:
+                pub = _here(key_path.with_name(key_path.name + ".pub"))
+                echo(f"Check it offline: hdsctl traces verify {_here(export)} --public-key {pub}")
     if fmt == "table":
         for line in follow_up(config, store, key_path, workdir):
             echo(line)

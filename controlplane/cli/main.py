@@ -75,6 +75,10 @@ def _register() -> None:
     cli.add_command(waiver_cmds.waivers)
     cli.add_command(soa_cmds.soa)
 
+    from controlplane.cli import traces_cmds
+
+    cli.add_command(traces_cmds.traces)
+
 
 _register()
 

@@ -17,6 +17,7 @@ from controlplane.catalog import Catalog
 from controlplane.config.models import FleetBase, RuntimeSettings, SharedGroupBase, TenantBase
 from controlplane.errors import InputError, Problem
 from controlplane.plugin_types import TargetKind, TenantView
+from controlplane.traces.staff import StaffDirectory
 from controlplane.validation import field_path, problems_from
 from controlplane.yamlfile import load_yaml
 
@@ -30,6 +31,7 @@ class Tenant:
     parameters: Mapping[str, Mapping[str, Any]]
     targets: Mapping[str, tuple[BaseModel, ...]]
     sites: tuple[str, ...] = ()
+    client_principals: tuple[str, ...] = ()
 
     def view(self) -> TenantView:
         return TenantView(self.id, self.name, self.activities, self.contract)
@@ -66,6 +68,7 @@ class Fleet:
     tenants: tuple[Tenant, ...]
     digest: str
     platform: tuple[SharedGroup, ...] = ()
+    staff_directory: StaffDirectory = field(default_factory=StaffDirectory)
 
     def tenant(self, tenant_id: str) -> Tenant | None:
         return next((t for t in self.tenants if t.id == tenant_id), None)
@@ -221,6 +224,7 @@ def load_fleet(path: Path, kinds: Mapping[str, TargetKind], catalog: Catalog, di
             parameters=t.parameters,
             targets={kind: tuple(entries) for kind, entries in t.targets if entries},
             sites=t.sites,
+            client_principals=t.client_principals,
         )
         for t in data.tenants  # type: ignore[attr-defined]
     )
@@ -230,7 +234,7 @@ def load_fleet(path: Path, kinds: Mapping[str, TargetKind], catalog: Catalog, di
         del dumped["platform"]  # a file without shared groups keeps the digest it had before they existed
     canonical = json.dumps(dumped, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode()).hexdigest()
-    return Fleet(shown, data.runtime, tenants, digest, platform)  # type: ignore[attr-defined]
+    return Fleet(shown, data.runtime, tenants, digest, platform, data.staff_directory)  # type: ignore[attr-defined]
 
 
 def fleet_json_schema(kinds: Mapping[str, TargetKind]) -> dict[str, Any]:

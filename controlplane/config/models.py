@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from controlplane.bounded_read import DEFAULT_MAX_RESPONSE_MB
 from controlplane.endpoint_limits import DEFAULT_ENDPOINT_MAX, DEFAULT_GLOBAL_MAX, DEFAULT_INITIAL
+from controlplane.traces.staff import StaffDirectory
 
 TENANT_ID = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 """A DNS label: safe as a file name, a Kubernetes label value and a URL path segment."""
@@ -30,6 +31,12 @@ class Contract(_Strict):
     )
     log_retention_max_days: int | None = Field(
         default=None, ge=1, le=3660, description="Maximum retention of access logs, if contracted"
+    )
+    trace_max_age_hours: float = Field(
+        default=24, gt=0, le=24 * 366, description="Newest access trace at most this old: logs are flowing (EXI 15)"
+    )
+    trace_max_gap_hours: float = Field(
+        default=48, gt=0, le=24 * 3660, description="Longest stretch without any access trace within the retention"
     )
 
     @model_validator(mode="after")
@@ -97,6 +104,9 @@ class TenantBase(_Strict):
     )
     sites: tuple[Annotated[str, Field(pattern=TARGET_NAME)], ...] = Field(
         default=(), description="Data centres housing this tenant's hardware: what `hdsctl attest --site` covers"
+    )
+    client_principals: tuple[Annotated[str, Field(min_length=1, max_length=512)], ...] = Field(
+        default=(), description="The tenant's own principals in access logs (exact, or a pattern with *): 'client'"
     )
 
     @field_validator("name")
@@ -175,6 +185,11 @@ class FleetBase(_Strict):
         "HDS_STORE, from a Secret)",
     )
     runtime: RuntimeSettings = Field(default_factory=RuntimeSettings)
+    staff_directory: StaffDirectory = Field(
+        default_factory=StaffDirectory,
+        description="The host's staff and service principals (and network countries), so that access traces "
+        "name staff accesses (EXI 15) and flag those from outside the EEA (EXI 29)",
+    )
 
     @field_validator("store")
     @classmethod

@@ -53,11 +53,10 @@ def fleet_document(ctx: DemoContext) -> dict[str, Any]:
                 "targets": ctx.targets.get(tenant.id, {}),
             }
         )
-    doc: dict[str, Any] = {
-        "version": 1,
-        "runtime": {"workers": 8, "collect_timeout_s": 10, "check_timeout_s": 5},
-        "tenants": tenants,
-    }
+    doc: dict[str, Any] = {"version": 1, "runtime": {"workers": 8, "collect_timeout_s": 10, "check_timeout_s": 5}}
+    if ctx.staff_directory:
+        doc["staff_directory"] = ctx.staff_directory
+    doc["tenants"] = tenants
     if ctx.platform:
         doc["platform"] = [{"id": gid, **group} for gid, group in ctx.platform.items()]
     return doc

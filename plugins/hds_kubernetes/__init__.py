@@ -16,7 +16,11 @@ from controlplane.plugin_types import CheckSpec, Deferred, TargetKind, deferred
 from hds_kubernetes.target import KubernetesTarget
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from controlplane.demo_context import DemoContext
+    from controlplane.plugin_types import TenantView
+    from controlplane.traces.record import TraceSource
 
 __version__ = "0.1.0"
 
@@ -52,3 +56,12 @@ def hds_demo_setup(ctx: DemoContext) -> None:
     from hds_kubernetes.demo import demo_setup
 
     demo_setup(ctx)
+
+
+@hookimpl
+def hds_trace_sources(tenant: TenantView, target_kind: str, target: BaseModel, timeout_s: float) -> list[TraceSource]:
+    if target_kind != "kubernetes":
+        return []
+    from hds_kubernetes.traces import trace_sources
+
+    return trace_sources(target)  # type: ignore[arg-type]

@@ -7,6 +7,8 @@ there) and returns the tenant's `TenantScope` of it: the checks never see the wh
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
 from pathlib import Path
 
 from controlplane.bounded_read import DEFAULT_MAX_RESPONSE_MB, max_response_bytes
@@ -53,4 +55,23 @@ def collect_kubernetes(target: KubernetesTarget, ctx: CollectContext) -> TenantS
     snapshot = SNAPSHOT_CACHE.get(
         identity, lambda: read_cluster(target, identity, ctx.timeout_s, ctx.max_response_bytes), ctx.timeout_s * 0.9
     )
-    return tenant_scope(snapshot, target)
+    scope = tenant_scope(snapshot, target)
+    if target.trace_logs is None:
+        return scope
+    return dataclasses.replace(scope, traces=_trace_summary(target, ctx))
+
+
+def _trace_summary(target: KubernetesTarget, ctx: CollectContext) -> dict[str, object]:
+    """When the audit files were last written (file times; no log content is read)."""
+    from controlplane.traces.coverage import summarise
+    from controlplane.traces.files import mtimes
+
+    assert target.trace_logs is not None
+    patterns = target.trace_logs.audit_files
+    retention = int(ctx.tenant.contract.get("log_retention_days", 365))
+    problems: list[str] = []
+    try:
+        stamps = mtimes(patterns)
+    except (OSError, RuntimeError) as exc:
+        stamps, problems = [], [str(exc)]
+    return summarise(stamps, datetime.now(UTC), retention, list(patterns), problems)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from hds_kubernetes.objects import Binding, ControlPlanePod, Namespace, Node, Role, StorageClass
 from hds_kubernetes.snapshot import ClusterSnapshot, NamespaceContents
@@ -76,6 +77,9 @@ class TenantScope:
     network_plugins: tuple[str, ...] = ()
     cluster_cidrs: tuple[str, ...] = ()
     outside_pods: OutsidePodAddresses = field(default_factory=lambda: OutsidePodAddresses({}, frozenset()))
+    traces: Mapping[str, Any] | None = None
+    """When the target's audit log files were written (`controlplane.traces.coverage.summarise`),
+    when it declares `trace_logs`; per tenant, never shared through the cluster cache."""
 
     @property
     def namespace_names(self) -> frozenset[str]:

@@ -15,6 +15,7 @@ from controlplane.config.models import TARGET_NAME
 from controlplane.secrets import SecretRef
 from hds_kubernetes.regions import DEFAULT_ALLOWED_REGIONS
 from hds_kubernetes.selectors import LabelSelector, SelectorError, parse_selector
+from hds_kubernetes.trace_config import KubernetesTraceLogs
 
 DNS_LABEL = r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$"
 SOURCES = ("kubeconfig", "in_cluster", "dump")
@@ -116,6 +117,16 @@ class KubernetesTarget(_Strict):
         description="Shared platform namespaces (ingress controller, monitoring) allowed to reach the tenant's pods "
         "and to hold ServiceAccounts bound in its namespaces",
     )
+
+    trace_logs: KubernetesTraceLogs | None = Field(
+        default=None, description="API server audit log files, for `hdsctl traces` (events in the tenant's namespaces)"
+    )
+
+    @model_validator(mode="after")
+    def _traced_namespaces_named(self) -> KubernetesTarget:
+        if self.trace_logs is not None and not self.namespaces.names:
+            raise ValueError("trace_logs needs the tenant's namespaces listed in namespaces.names")
+        return self
 
     @model_validator(mode="before")
     @classmethod

@@ -11,10 +11,18 @@ a target is collected.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from controlplane.check_declarations import declared_checks
 from controlplane.hookspecs import hookimpl
 from controlplane.plugin_types import CheckSpec, TargetKind, deferred
 from hds_postgresql.target import PostgresTarget
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from controlplane.plugin_types import TenantView
+    from controlplane.traces.record import TraceSource
 
 __version__ = "0.1.0"
 
@@ -35,3 +43,12 @@ def hds_target_kinds() -> list[TargetKind]:
 def hds_checks() -> list[CheckSpec]:
     """Each check is declared once, by `@check` at its function in the `checks*.py` modules."""
     return declared_checks(__name__)
+
+
+@hookimpl
+def hds_trace_sources(tenant: TenantView, target_kind: str, target: BaseModel, timeout_s: float) -> list[TraceSource]:
+    if target_kind != "postgresql" or target.trace_logs is None:  # type: ignore[attr-defined]
+        return []
+    from hds_postgresql.traces import PostgresLogSource
+
+    return [PostgresLogSource(target.name, target.trace_logs)]  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from controlplane.config.models import TARGET_NAME
 from controlplane.secrets import SecretRef
+from hds_postgresql.trace_config import PostgresTraceLogs
 
 
 class PostgresTarget(BaseModel):
@@ -23,3 +24,6 @@ class PostgresTarget(BaseModel):
     dsn: SecretRef = Field(description="libpq connection string or URI, as a reference ({env: ...} or {file: ...})")
     require_replica: bool = Field(default=False, description="A streaming replica must be attached to this server")
     min_replicas: int = Field(default=1, ge=1, le=16, description="Streaming replicas required when require_replica")
+    trace_logs: PostgresTraceLogs | None = Field(
+        default=None, description="Server log files (csvlog/jsonlog) and the tenant's databases, for `hdsctl traces`"
+    )

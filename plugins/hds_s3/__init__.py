@@ -17,8 +17,12 @@ from controlplane.plugin_types import CheckSpec, TargetKind, deferred
 from hds_s3.target import S3Target, endpoint_key
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from controlplane.demo_context import DemoContext
     from controlplane.evidence.witness import WitnessScheme
+    from controlplane.plugin_types import TenantView
+    from controlplane.traces.record import TraceSource
 
 __version__ = "0.1.0"
 
@@ -54,3 +58,12 @@ def hds_witnesses() -> list[WitnessScheme]:
     from hds_s3.witness import witness_schemes  # boto3 itself loads only when a witness is used
 
     return witness_schemes()
+
+
+@hookimpl
+def hds_trace_sources(tenant: TenantView, target_kind: str, target: BaseModel, timeout_s: float) -> list[TraceSource]:
+    if target_kind != "s3":
+        return []
+    from hds_s3.traces import trace_sources  # boto3 loads only when a source is read
+
+    return trace_sources(tenant, target, timeout_s)  # type: ignore[arg-type]

@@ -65,6 +65,13 @@ def _collect(target: S3Target, ctx: CollectContext) -> S3Snapshot:
         account = account_future.result()
 
     regions, source = allowed_regions(target)
+    traces = NOT_COLLECTED
+    if target.trace_logs is not None:
+        from hds_s3.traces import trace_inventory, trace_locations
+
+        logging = [b.logging.value for b in buckets if b.has_role("data", "critical") and b.logging.ok]
+        retention = int(ctx.tenant.contract.get("log_retention_days", 365))
+        traces = Aspect.of(trace_inventory(s3, trace_locations(target, logging), collected_at, retention))
     snapshot = S3Snapshot(
         target=target.name,
         provider=target.provider,
@@ -79,6 +86,7 @@ def _collect(target: S3Target, ctx: CollectContext) -> S3Snapshot:
         related=related,
         kms_keys=keys,
         account=account,
+        traces=traces,
     )
     _raise_if_unreachable(snapshot)
     return snapshot

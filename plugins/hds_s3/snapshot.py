@@ -195,6 +195,9 @@ class S3Snapshot:
     kms_keys: Mapping[str, KeySnapshot] = field(default_factory=dict)
     """By the key reference found in bucket encryption rules."""
     account: AccountSnapshot = field(default_factory=AccountSnapshot)
+    traces: Aspect = NOT_COLLECTED
+    """Value: when the target's trace units were written (`controlplane.traces.coverage.summarise`).
+    Collected only when the target declares `trace_logs`."""
 
     def bucket(self, name: str) -> BucketSnapshot | None:
         """A tenant bucket, else a related one, by name."""

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from controlplane.config.models import TARGET_NAME
 from controlplane.secrets import SecretRef
+from hds_s3.trace_config import TraceLogs
 
 Provider = Literal["aws", "ovhcloud", "scaleway", "outscale", "ceph", "minio", "other"]
 Role = Literal["data", "backup", "log", "critical"]
@@ -154,6 +155,11 @@ class S3Target(_Strict):
         default=None, min_length=1, description="Regions data may live in (default: the provider's EEA regions)"
     )
     max_attempts: int = Field(default=3, ge=1, le=10, description="Attempts per request (throttling, 5xx), backoff")
+    trace_logs: TraceLogs | None = Field(
+        default=None,
+        description="Where accesses to the tenant's buckets are logged, for `hdsctl traces` (default: each "
+        "bucket's server access logging configuration)",
+    )
 
     @field_validator("endpoint_url")
     @classmethod

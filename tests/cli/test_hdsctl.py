@@ -65,7 +65,8 @@ def test_run_exit_0_when_all_pass_and_summary_table(tls_fleet, tmp_path):
     assert proc.returncode == 0, proc.stderr + proc.stdout
     lines = proc.stdout.splitlines()
     row = next(line for line in lines if line.startswith("alpha"))
-    assert row.split() == ["alpha", "-", "-", "-", "19/0/0", "19/0/0", "-"]  # 5 TLS + 14 attested
+    # 5 TLS + 14 attested; activity 5 also has TRC-04 (attested review of staff accesses)
+    assert row.split() == ["alpha", "-", "-", "-", "19/0/0", "20/0/0", "-"]
     assert not any(line.startswith("beta") for line in lines)
     assert f"Evidence stored in {store}" in proc.stdout
 

@@ -209,4 +209,6 @@ def test_an_unreachable_collector_never_changes_the_run_outcome(fleet_file: Path
     proc = hdsctl_run(fleet_file, tmp_path / "e.sqlite", env)
     assert proc.returncode == 0, proc.stderr
     document = json.loads(proc.stdout)
-    assert document["status"] == "completed" and document["counts"]["pass"] == 5 + 14  # TLS + attested
+    assert (
+        document["status"] == "completed" and document["counts"]["pass"] == 5 + 15
+    )  # TLS + attested (TRC-04 included)

@@ -157,7 +157,7 @@ def test_gauges_give_last_success_and_compliance_per_tenant_and_activity(observe
     }
     assert ratios == {k: passed / total for k, (passed, total) in tally.items()}
     # PRB-01 passed, PRB-02 hung (error), its TLS controls are n/a; 14 attested controls vouched for
-    assert ratios[("t-gamma", 5)] == (1 + 14) / (2 + 14)
+    assert ratios[("t-gamma", 5)] == (1 + 15) / (2 + 15)  # 15 attested at activity 5, TRC-04 included
 
 
 def test_span_attributes_hold_only_ids_names_and_statuses(observed_run: ObservedRun):

@@ -145,15 +145,20 @@ def demo_setup(ctx: DemoContext) -> None:
         selections[tenant.id] = selection
     dump_dir = write_dump(ctx.workdir / "kubernetes" / "cluster-paris", objects)
     for tenant in ctx.tenants:
-        ctx.add_target(
-            tenant.id,
-            "kubernetes",
-            {
-                "name": "cluster-paris",
-                "source": "dump",
-                "dump_dir": str(dump_dir),
-                "namespaces": selections[tenant.id],
-                "encrypted_storage_classes": [ENCRYPTED_CLASS],
-                "platform_namespaces": [PLATFORM_NS],
-            },
-        )
+        entry: dict[str, Any] = {
+            "name": "cluster-paris",
+            "source": "dump",
+            "dump_dir": str(dump_dir),
+            "namespaces": selections[tenant.id],
+            "encrypted_storage_classes": [ENCRYPTED_CLASS],
+            "platform_namespaces": [PLATFORM_NS],
+        }
+        if tenant.profile != "noncompliant":
+            from hds_kubernetes.demo_traces import write_audit_logs
+
+            names = [n.get("metadata", {}).get("name", "") for n in objects if n.get("kind") == "Namespace"]
+            mine = [n for n in names if n.startswith(f"{tenant.id}-")]
+            entry["namespaces"] = {**selections[tenant.id], "names": mine}
+            audit = ctx.workdir / "kubernetes" / "audit" / tenant.id
+            entry["trace_logs"] = write_audit_logs(audit, mine, stopped=tenant.profile == "partial")
+        ctx.add_target(tenant.id, "kubernetes", entry)

@@ -129,6 +129,11 @@ def _tenant(ctx: DemoContext, endpoint: LocalS3Endpoint, tenant: DemoTenant) -> 
     }
     if tenant.profile == "noncompliant":
         entry["discover"] = {"prefix": prefix}  # also picks up the undeclared copy in us-east-1
+    else:
+        from hds_s3.demo_traces import seed_access_logs
+
+        data = f"{prefix}dossiers"
+        entry["trace_logs"] = seed_access_logs(ctx, endpoint, creds, prefix, data, tenant.profile == "partial")
     ctx.add_target(tenant.id, "s3", entry)
 
 

@@ -17,7 +17,7 @@ from controlplane.errors import TransientError
 from controlplane.runner import execute, prepare
 from controlplane.store import EvidenceStore
 from hds_kubernetes.collect import collect_kubernetes
-from hds_kubernetes.local_apiserver import LocalApiServer
+from hds_kubernetes.demo.local_apiserver import LocalApiServer
 from tests.plugins.kubernetes.test_end_to_end import kube_target
 from tests.plugins.kubernetes.test_source_api import CTX, api_target
 from tests.support.fleet import tenant, write_fleet

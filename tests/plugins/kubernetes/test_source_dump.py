@@ -26,9 +26,12 @@ def target(namespace: str, **source) -> KubernetesTarget:
 
 
 def all_findings(scope, tgt, catalog):
-    """Every check of the plugin on one scope, minus where/when it was observed."""
+    """Every check of the plugin on one scope, minus where/when it was observed. The access-trace
+    checks judge audit log files, not the cluster's objects (tests/plugins/kubernetes/test_checks_traces.py)."""
     out = []
     for spec in hds_checks():
+        if spec.id.startswith("kubernetes.trace_"):
+            continue
         for f in spec.func(scope, check_context(catalog, spec.id, tgt)):
             evidence = {k: v for k, v in f.evidence.items() if k not in ("cluster", "observed_at")}
             out.append((spec.id, str(f.status), f.message, f.resource, json.dumps(evidence, sort_keys=True)))
