@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from controlplane.demo_context import DemoContext
     from controlplane.evidence.witness import WitnessScheme
     from controlplane.plugin_types import CheckSpec, TargetKind
+    from controlplane.reversibility.model import Reversibility
 
 PROJECT = "hds"
 ENTRY_POINT_GROUP = "hds.plugins"
@@ -118,4 +119,26 @@ def hds_commands() -> list[click.Command]:
         def hds_commands():
             from my_plugin.cli import mygroup  # a click.Group
             return [mygroup]
+    """
+
+
+@hookspec
+def hds_reversibility() -> list[Reversibility]:
+    """Return how this plugin exports and inspects its target kinds for reversibility (HDS v2
+    EXI 27): ``hdsctl reversibility test`` and ``hdsctl reversibility destroy-check``.
+
+    Each :class:`Reversibility` names a target kind this plugin provides and two optional
+    functions (use ``deferred(...)`` so nothing heavy loads until a command runs):
+
+    - ``export(target, request) -> ExportOutcome``: write the target's data as the departing
+      client would receive it, in open formats, into ``request.dest`` (an empty directory), with
+      an inventory item per object/table (size, SHA-256) compared with the live inventory. Stop
+      by ``request.deadline`` and within ``request.max_bytes``; export at most ``request.sample``
+      items when it is set. Never read another tenant's data; never put a secret in an item.
+    - ``inspect(target, tenant, deadline) -> Inspection``: list what of the tenant still
+      remains on that target (buckets, object versions, delete markers, replicas, backup
+      artefacts, scratch restores), read-only.
+
+    A function that raises is reported as an error for that target (the test fails, the check
+    cannot say "destroyed"), never a pass.
     """

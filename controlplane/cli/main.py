@@ -75,6 +75,10 @@ def _register() -> None:
     cli.add_command(waiver_cmds.waivers)
     cli.add_command(soa_cmds.soa)
 
+    from controlplane.cli import reversibility_cmds
+
+    cli.add_command(reversibility_cmds.reversibility)
+
 
 _register()
 

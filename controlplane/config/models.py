@@ -31,6 +31,14 @@ class Contract(_Strict):
     log_retention_max_days: int | None = Field(
         default=None, ge=1, le=3660, description="Maximum retention of access logs, if contracted"
     )
+    reversibility_clause: bool = Field(
+        default=False,
+        description="The contract has a reversibility clause (HDS v2 EXI 27): REV-01 then needs a passing "
+        "`hdsctl reversibility test` younger than reversibility_test_max_age_months",
+    )
+    reversibility_test_max_age_months: int = Field(
+        default=12, ge=1, le=120, description="Oldest a passing reversibility test may be (months)"
+    )
 
     @model_validator(mode="after")
     def _max_after_min(self) -> Contract:

@@ -19,6 +19,7 @@ from hds_s3.target import S3Target
 if TYPE_CHECKING:
     from controlplane.demo_context import DemoContext
     from controlplane.evidence.witness import WitnessScheme
+    from controlplane.reversibility.model import Reversibility
 
 __version__ = "0.1.0"
 
@@ -53,3 +54,16 @@ def hds_witnesses() -> list[WitnessScheme]:
     from hds_s3.witness import witness_schemes  # boto3 itself loads only when a witness is used
 
     return witness_schemes()
+
+
+@hookimpl
+def hds_reversibility() -> list[Reversibility]:
+    from controlplane.reversibility.model import Reversibility
+
+    return [
+        Reversibility(
+            "s3",
+            export=deferred("hds_s3.reversibility", "export_s3"),
+            inspect=None,  # destroy-check: not yet
+        )
+    ]
