@@ -11,10 +11,15 @@ a target is collected.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from controlplane.check_declarations import declared_checks
 from controlplane.hookspecs import hookimpl
 from controlplane.plugin_types import CheckSpec, TargetKind, deferred
 from hds_postgresql.target import PostgresTarget
+
+if TYPE_CHECKING:
+    from controlplane.reversibility.model import Reversibility
 
 __version__ = "0.1.0"
 
@@ -35,3 +40,11 @@ def hds_target_kinds() -> list[TargetKind]:
 def hds_checks() -> list[CheckSpec]:
     """Each check is declared once, by `@check` at its function in the `checks*.py` modules."""
     return declared_checks(__name__)
+
+
+@hookimpl
+def hds_reversibility() -> list[Reversibility]:
+    """`hdsctl reversibility test` dumps the tenant's databases (see `reversibility`)."""
+    from controlplane.reversibility.model import Reversibility
+
+    return [Reversibility("postgresql", export=deferred("hds_postgresql.reversibility", "export_postgresql"))]

@@ -153,3 +153,50 @@ def env(tmp_path: Path, endpoint: LocalS3Endpoint, account: tuple[LocalCredentia
 
 def dump(result: Result) -> str:
     return json.dumps({"code": result.exit_code, "out": result.output[-3000:]})
+
+
+TENANT_SQL = r"""
+CREATE TABLE patients (id integer PRIMARY KEY, nom text NOT NULL, notes text, photo bytea);
+INSERT INTO patients SELECT g, 'patient ' || g, E'ligne\navec "guillemets", virgule ' || g, decode(md5(g::text), 'hex')
+FROM generate_series(1, 500) g;
+CREATE SCHEMA soins;
+CREATE TABLE soins.sejours (id serial PRIMARY KEY, patient integer REFERENCES patients, motif text);
+INSERT INTO soins.sejours (patient, motif) SELECT 1 + g % 500, 'motif ' || g FROM generate_series(1, 800) g;
+CREATE TABLE "Table étrange/../x" (v text);
+INSERT INTO "Table étrange/../x" VALUES ('a'), ('b');
+CREATE TABLE vide (id integer);
+"""
+
+
+def _require_postgres() -> Path:
+    from hds_backup.local_postgres import find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries not found (Debian: apt-get install postgresql)")
+    return bindir
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[Any]:
+    """A real server: the tenant database `dossiers` read by `lecture_clinique` (LOGIN only, SELECT
+    granted), another tenant's database `labo_db` it cannot even connect to."""
+    from hds_backup.local_postgres import LocalPostgres
+
+    with LocalPostgres(_require_postgres()) as server:
+        server.create_role("lecture_clinique", "LOGIN")
+        server.create_database("dossiers")
+        server.psql(TENANT_SQL, "dossiers")
+        server.psql(
+            "REVOKE CONNECT ON DATABASE dossiers FROM PUBLIC; GRANT CONNECT ON DATABASE dossiers TO lecture_clinique;"
+            "GRANT USAGE ON SCHEMA soins TO lecture_clinique;"
+            "GRANT SELECT ON ALL TABLES IN SCHEMA public, soins TO lecture_clinique;"
+            "GRANT SELECT ON ALL SEQUENCES IN SCHEMA public, soins TO lecture_clinique;",
+            "dossiers",
+        )
+        server.create_database("labo_db")
+        server.psql(
+            "CREATE TABLE analyses (id int); INSERT INTO analyses VALUES (1); REVOKE CONNECT ON DATABASE labo_db FROM PUBLIC;",
+            "labo_db",
+        )
+        yield server
