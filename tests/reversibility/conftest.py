@@ -196,7 +196,8 @@ def pg() -> Iterator[Any]:
         )
         server.create_database("labo_db")
         server.psql(
-            "CREATE TABLE analyses (id int); INSERT INTO analyses VALUES (1); REVOKE CONNECT ON DATABASE labo_db FROM PUBLIC;",
+            "CREATE TABLE analyses (id int); INSERT INTO analyses VALUES (1);"
+            "REVOKE CONNECT ON DATABASE labo_db FROM PUBLIC;",
             "labo_db",
         )
         yield server

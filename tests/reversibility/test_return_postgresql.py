@@ -27,8 +27,11 @@ def test_databases_return_as_sql_and_csv_with_matching_row_counts(env: Env, pg: 
     lines = [json.loads(x) for x in (dest / "inventory.jsonl").read_text().splitlines()]
     tables = {x["location"]: x for x in lines if x["kind"] == "table"}
     assert set(tables) == {
-        "dossiers.public.patients", "dossiers.soins.sejours", "dossiers.public.Table étrange/../x", "dossiers.public.vide",
-    }  # fmt: skip
+        "dossiers.public.patients",
+        "dossiers.soins.sejours",
+        "dossiers.public.Table étrange/../x",
+        "dossiers.public.vide",
+    }
     assert tables["dossiers.public.patients"]["rows"] == tables["dossiers.public.patients"]["live_rows"] == 500
     assert tables["dossiers.soins.sejours"]["rows"] == 800
     strange = tables["dossiers.public.Table étrange/../x"]
