@@ -126,3 +126,66 @@ def test_cmd(
         if kept:
             echo(f"  export kept in {root}")
     raise SystemExit(0 if outcome.passed else 1)
+
+
+@reversibility.command("destroy-check")
+@CONFIG_OPTION
+@STORE_OPTION
+@click.option("--tenant", required=True, help="The departed tenant (still in the fleet file, with its targets).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also export the sealed destruction record as an evidence bundle (a new or empty directory) the client "
+    "verifies offline (needs --signing-key).",
+)
+@click.option("--timeout", "timeout_s", type=click.FloatRange(1, 86400), default=900.0, show_default=True,
+              help="Seconds the inspection may take; an unfinished inspection cannot say 'destroyed'.")  # fmt: skip
+@SIGNING_KEY_OPTION
+@FORMAT_OPTION
+def destroy_check(
+    config_path: Path, store: str, tenant: str, output: Path | None, timeout_s: float, signing_key: str | None, fmt: str
+) -> None:
+    """Verify that nothing of TENANT remains after its data was deleted at contract end: no bucket,
+    object version, delete marker, replica, backup artefact, scratch restore or database. Versions
+    under Object Lock are listed with their retain-until date (they cannot be destroyed before).
+    Records the outcome, sealed with --signing-key, in TENANT's evidence chain.
+
+    Exit code 0 destroyed, 1 something remains (or could not be verified), 2 bad input."""
+    from controlplane.governance.clock import now
+    from controlplane.reversibility.destruction import inspect_all, plan, record_destruction
+    from controlplane.reversibility.return_test import check_dest
+    from controlplane.store import EvidenceStore
+
+    if output is not None:
+        if not signing_key:
+            raise InputError.single(
+                "-o", "", "a destruction record handed to the client must be sealed: give --signing-key"
+            )
+        check_dest(output, "-o")
+    registry, catalog, fleet, key = _load(config_path, signing_key)
+    chosen, work = plan(registry, fleet, tenant)
+    outcome = inspect_all(chosen, work, timeout_s)
+    with EvidenceStore.open(store) as evidence:
+        run_id = record_destruction(evidence, catalog, fleet, chosen, outcome, now())
+        _seal(evidence, run_id, key)
+        if output is not None:
+            from controlplane.evidence import export_bundle
+
+            export_bundle(evidence, tenant, output, run_id=run_id)
+    ev = outcome.evidence
+    if fmt == "json":
+        emit_json({"run_id": run_id, "tenant": tenant, "sealed": key is not None, **ev})
+    else:
+        verdict = "DESTROYED" if outcome.destroyed else "NOT DESTROYED"
+        echo(f"Destruction check of {tenant}: {verdict} (run {run_id}{', sealed' if key is not None else ''})")
+        for r in outcome.remains[:SHOWN]:
+            until = f" (Object Lock: retained until {r['retain_until']})" if r.get("retain_until") else ""
+            echo(f"  remains: {r['kind']} {r['location']}{until}")
+        if len(outcome.remains) > SHOWN:
+            echo(f"  ... and {len(outcome.remains) - SHOWN} more")
+        for e in outcome.errors:
+            echo(f"  not verified: {e}")
+        if output is not None:
+            echo(f"  sealed record exported to {output} (verify: python3 {output}/verify_bundle.py)")
+    raise SystemExit(0 if outcome.destroyed else 1)

@@ -44,7 +44,14 @@ def hds_checks() -> list[CheckSpec]:
 
 @hookimpl
 def hds_reversibility() -> list[Reversibility]:
-    """`hdsctl reversibility test` dumps the tenant's databases (see `reversibility`)."""
+    """`hdsctl reversibility test` dumps the tenant's databases; `destroy-check` verifies they are
+    gone (see `reversibility`)."""
     from controlplane.reversibility.model import Reversibility
 
-    return [Reversibility("postgresql", export=deferred("hds_postgresql.reversibility", "export_postgresql"))]
+    return [
+        Reversibility(
+            "postgresql",
+            export=deferred("hds_postgresql.reversibility", "export_postgresql"),
+            inspect=deferred("hds_postgresql.reversibility", "inspect_postgresql"),
+        )
+    ]

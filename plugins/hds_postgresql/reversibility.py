@@ -212,3 +212,23 @@ def _sha256(path: Path) -> str:
         while chunk := f.read(CHUNK_HINT):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def inspect_postgresql(target: PostgresTarget, tenant: Any, deadline: float) -> Any:
+    """`hdsctl reversibility destroy-check`: none of the tenant's databases (`export.databases`, else
+    the DSN's) may remain on the server. Read through the maintenance database `postgres`, since
+    the tenant's own is expected to be gone."""
+    from controlplane.reversibility.model import Inspection, Remain
+
+    conninfo = Conninfo.from_ref(target.export.dsn or target.dsn)
+    wanted = list(target.export.databases) or [conninfo.params.get("dbname", "")]
+    wanted = [w for w in wanted if w]
+    if not wanted:
+        return Inspection(target.name, (), (), error="name the tenant's databases (export.databases)")
+    timeout = max(2.0, min(30.0, deadline - time.monotonic()))
+    with connect(conninfo, "postgres", timeout, application_name="hds-controlplane destroy-check") as conn:
+        rows = conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s) ORDER BY 1", (wanted,)).fetchall()
+    left = [str(r[0]) for r in rows]
+    remains = tuple(Remain("database", f"{target.name}: {name}", "the database still exists") for name in left)
+    checked = tuple(f"database {name}: absent" for name in wanted if name not in left)
+    return Inspection(target.name, remains, checked)

@@ -64,6 +64,6 @@ def hds_reversibility() -> list[Reversibility]:
         Reversibility(
             "s3",
             export=deferred("hds_s3.reversibility", "export_s3"),
-            inspect=None,  # destroy-check: not yet
+            inspect=deferred("hds_s3.destruction", "inspect_s3"),
         )
     ]
