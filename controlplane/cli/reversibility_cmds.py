@@ -80,7 +80,14 @@ def test_cmd(
 
     Exit code 0 passed, 1 failed (each missing, unreadable or mismatched item is named), 2 bad input."""
     from controlplane.governance.clock import now
-    from controlplane.reversibility.return_test import TestRequest, check_dest, export_all, new_seed, plan, record_test
+    from controlplane.reversibility.return_test import (
+        ReturnRequest,
+        check_dest,
+        export_all,
+        new_seed,
+        plan,
+        record_test,
+    )
     from controlplane.store import EvidenceStore
 
     if full and sample:
@@ -93,7 +100,7 @@ def test_cmd(
     root = dest if dest is not None else Path(tempfile.mkdtemp(prefix="hds-reversibility-"))
     try:
         root.mkdir(exist_ok=True)
-        request = TestRequest(tenant, root, None if full else (sample or 100), timeout_s, int(max_gb * 1024**3))
+        request = ReturnRequest(tenant, root, None if full else (sample or 100), timeout_s, int(max_gb * 1024**3))
         outcome = export_all(chosen, work, request, new_seed())
         with EvidenceStore.open(store) as evidence:
             run_id = record_test(evidence, catalog, fleet, chosen, outcome, now())

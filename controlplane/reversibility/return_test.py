@@ -37,7 +37,7 @@ MAX_NAMED = 50
 
 
 @dataclass(frozen=True)
-class TestRequest:
+class ReturnRequest:
     tenant: str
     dest: Path
     sample: int | None
@@ -46,7 +46,7 @@ class TestRequest:
 
 
 @dataclass(frozen=True)
-class TestOutcome:
+class ReturnOutcome:
     tenant: str
     passed: bool
     evidence: dict[str, Any]
@@ -83,7 +83,7 @@ def _failures(outcome: ExportOutcome, kind: str) -> list[str]:
     return out
 
 
-def export_all(tenant: Tenant, work: list[tuple[Reversibility, Any]], req: TestRequest, seed: int) -> TestOutcome:
+def export_all(tenant: Tenant, work: list[tuple[Reversibility, Any]], req: ReturnRequest, seed: int) -> ReturnOutcome:
     deadline = time.monotonic() + req.timeout_s
     outcomes: list[tuple[str, ExportOutcome]] = []
     budget = req.max_bytes
@@ -102,7 +102,9 @@ def export_all(tenant: Tenant, work: list[tuple[Reversibility, Any]], req: TestR
     return _conclude(tenant, req, seed, outcomes)
 
 
-def _conclude(tenant: Tenant, req: TestRequest, seed: int, outcomes: list[tuple[str, ExportOutcome]]) -> TestOutcome:
+def _conclude(
+    tenant: Tenant, req: ReturnRequest, seed: int, outcomes: list[tuple[str, ExportOutcome]]
+) -> ReturnOutcome:
     inventory = req.dest / "inventory.jsonl"
     digest = hashlib.sha256()
     failures: list[str] = []
@@ -154,11 +156,11 @@ def _conclude(tenant: Tenant, req: TestRequest, seed: int, outcomes: list[tuple[
     (req.dest / "summary.json").write_text(
         json.dumps({"tenant": tenant.id, **evidence}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    return TestOutcome(tenant.id, not failures, evidence, tuple(failures))
+    return ReturnOutcome(tenant.id, not failures, evidence, tuple(failures))
 
 
 def record_test(
-    store: EvidenceStore, catalog: Catalog, fleet: Fleet, tenant: Tenant, outcome: TestOutcome, moment: datetime
+    store: EvidenceStore, catalog: Catalog, fleet: Fleet, tenant: Tenant, outcome: ReturnOutcome, moment: datetime
 ) -> str:
     control = catalog.controls.get(CONTROL)
     activities = tuple(a for a in control.hds_activities if a in tenant.activities) if control else ()
