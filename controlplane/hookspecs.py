@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from controlplane.demo_context import DemoContext
     from controlplane.evidence.witness import WitnessScheme
     from controlplane.plugin_types import CheckSpec, TargetKind, TenantView
+    from controlplane.reversibility.model import Reversibility
     from controlplane.traces.record import TraceSource
 
 PROJECT = "hds"
@@ -145,4 +146,26 @@ def hds_trace_sources(tenant: TenantView, target_kind: str, target: BaseModel, t
     actors with the fleet's staff directory and writes and seals the export. Building a source must
     not do network I/O; reading may, within ``timeout_s`` per request. Every byte of a log is
     hostile: bound line lengths and pass text fields through ``controlplane.traces.record.clean``.
+    """
+
+
+@hookspec
+def hds_reversibility() -> list[Reversibility]:
+    """Return how this plugin exports and inspects its target kinds for reversibility (HDS v2
+    EXI 27): ``hdsctl reversibility test`` and ``hdsctl reversibility destroy-check``.
+
+    Each :class:`Reversibility` names a target kind this plugin provides and two optional
+    functions (use ``deferred(...)`` so nothing heavy loads until a command runs):
+
+    - ``export(target, request) -> ExportOutcome``: write the target's data as the departing
+      client would receive it, in open formats, into ``request.dest`` (an empty directory), with
+      an inventory item per object/table (size, SHA-256) compared with the live inventory. Stop
+      by ``request.deadline`` and within ``request.max_bytes``; export at most ``request.sample``
+      items when it is set. Never read another tenant's data; never put a secret in an item.
+    - ``inspect(target, tenant, deadline) -> Inspection``: list what of the tenant still
+      remains on that target (buckets, object versions, delete markers, replicas, backup
+      artefacts, scratch restores), read-only.
+
+    A function that raises is reported as an error for that target (the test fails, the check
+    cannot say "destroyed"), never a pass.
     """

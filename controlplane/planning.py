@@ -71,8 +71,9 @@ class Unrunnable:
 
 @dataclass(frozen=True, slots=True)
 class AttestedItem:
-    """An attested control that applies to a tenant: judged from the attestation register
-    (`controlplane.governance.attested`), not by a plugin."""
+    """An attested (or recorded) control that applies to a tenant: judged from the attestation
+    register (`controlplane.governance.attested`) or from its records in the store (recorded
+    controls, e.g. REV-01: `controlplane.reversibility.control`), not by a plugin."""
 
     tenant: Tenant
     planned: PlannedControl
@@ -173,7 +174,7 @@ def build_plan(
                 planned = shared.get((control.id, acts)) or shared.setdefault(
                     (control.id, acts), PlannedControl(control, acts, MappingProxyType(dict(control.parameters)), check)
                 )
-            if control.kind is ControlKind.attested:
+            if control.kind in (ControlKind.attested, ControlKind.recorded):
                 attested.append(AttestedItem(tenant, planned))
             elif check is None:
                 reason = f"no installed plugin provides check {control.check!r}"

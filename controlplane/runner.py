@@ -282,15 +282,25 @@ def _judge_attested(
     on_result: Callable[[CheckResult], None] | None,
     observer: RunObserver | None,
 ) -> None:
-    """Attested controls: one result each, from the attestation register (see governance)."""
+    """Attested controls: one result each, from the attestation register (see governance); recorded
+    ones (REV-01) from their records (see reversibility)."""
     if not plan.attested:
         return
+    from controlplane.catalog import ControlKind
     from controlplane.governance.attested import attested_results
     from controlplane.governance.clock import now
 
     store.flush()
     register = store.store if not isinstance(store, EvidenceStore) else store
-    for result in attested_results(register, run_id, plan.attested, now()):
+    moment = now()
+    recorded = [a for a in plan.attested if a.planned.control.kind is ControlKind.recorded]
+    attested = [a for a in plan.attested if a.planned.control.kind is not ControlKind.recorded]
+    results = attested_results(register, run_id, attested, moment)
+    if recorded:
+        from controlplane.reversibility.control import recorded_results
+
+        results += recorded_results(register, run_id, recorded, moment)
+    for result in results:
         store.add(result)
         scheduler.stats.counts[result.status] += 1
         if on_result is not None:

@@ -72,6 +72,12 @@ class Severity(StrEnum):
 class ControlKind(StrEnum):
     automated = "automated"
     attested = "attested"
+    recorded = "recorded"
+    """Judged at each run from records a command of ours wrote to the store (`record` names which),
+    e.g. REV-01 from `hdsctl reversibility test`."""
+
+
+RecordKind = Literal["reversibility"]
 
 
 class Control(_Record):
@@ -96,10 +102,17 @@ class Control(_Record):
     parameters: dict[str, Any] = Field(default_factory=dict)
     evidence_required: LocalizedText | None = None
     validity_days: int | None = Field(default=None, ge=1, le=1100)
+    record: RecordKind | None = None
+    """For recorded controls: the kind of stored record that decides them."""
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Control:
-        if self.kind is ControlKind.automated:
+        if (self.kind is ControlKind.recorded) != (self.record is not None):
+            raise ValueError("a recorded control, and only it, names the stored record deciding it ('record')")
+        if self.kind is ControlKind.recorded:
+            if self.check is not None or self.validity_days is not None:
+                raise ValueError("a recorded control has no plugin check and no validity_days")
+        elif self.kind is ControlKind.automated:
             if self.check is None:
                 raise ValueError("an automated control must name its plugin check ('check')")
             if self.evidence_required is not None or self.validity_days is not None:

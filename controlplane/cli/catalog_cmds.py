@@ -112,5 +112,6 @@ def show_control(control_id: str, fmt: str, lang: str) -> None:
     if c.parameters:
         echo("  parameters: " + ", ".join(f"{k}={v}" for k, v in c.parameters.items()))
     if c.evidence_required:
-        echo(f"  evidence required: {c.evidence_required.get(lang)} (valid {c.validity_days} days)")
+        validity = f"valid {c.validity_days} days" if c.validity_days else f"judged from the {c.record!r} records"
+        echo(f"  evidence required: {c.evidence_required.get(lang)} ({validity})")
     echo(f"  remediation: {c.remediation.get(lang)}")

@@ -76,7 +76,7 @@ def demo(workdir: Path, lang: str, fmt: str) -> None:
             record_demo_attestations(prepared.catalog, prepared.fleet, str(store), workdir, key)
         code = execute_and_report(prepared, str(store), fmt, signing_key=key, lang=lang)
         if fmt == "table":
-            from controlplane.traces.demo import demo_traces
+            from controlplane.demo.traces import demo_traces
 
             lines, export = demo_traces(registry.pm, prepared.fleet, key, workdir)
             for line in lines:

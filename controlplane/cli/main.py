@@ -78,6 +78,9 @@ def _register() -> None:
     from controlplane.cli import traces_cmds
 
     cli.add_command(traces_cmds.traces)
+    from controlplane.cli import reversibility_cmds
+
+    cli.add_command(reversibility_cmds.reversibility)
 
 
 _register()

@@ -38,6 +38,14 @@ class Contract(_Strict):
     trace_max_gap_hours: float = Field(
         default=48, gt=0, le=24 * 3660, description="Longest stretch without any access trace within the retention"
     )
+    reversibility_clause: bool = Field(
+        default=False,
+        description="The contract has a reversibility clause (HDS v2 EXI 27): REV-01 then needs a passing "
+        "`hdsctl reversibility test` younger than reversibility_test_max_age_months",
+    )
+    reversibility_test_max_age_months: int = Field(
+        default=12, ge=1, le=120, description="Oldest a passing reversibility test may be (months)"
+    )
 
     @model_validator(mode="after")
     def _max_after_min(self) -> Contract:

@@ -29,6 +29,8 @@ class Entry:
     evidence: dict[str, Any]
     hds_activities: tuple[int, ...]
     iso27001: tuple[str, ...]
+    status: Status = Status.passed
+    """An act (attestation, waiver) is a pass; a test's record (reversibility) says its outcome."""
 
 
 def governance_run_id(kind: str, moment: str) -> str:
@@ -75,7 +77,7 @@ def record(
                     target_kind=kind,
                     target=e.target,
                     resource=e.resource,
-                    status=Status.passed,
+                    status=e.status,
                     message=e.message,
                     evidence=e.evidence,
                     hds_activities=e.hds_activities,
@@ -89,7 +91,10 @@ def record(
         store.flush()
         status = RunStatus.recorded
     finally:
-        store.finish_run(run_id, status, moment, {"pass": len(entries)} if status == RunStatus.recorded else {})
+        counts: dict[str, int] = {}
+        for e in entries:
+            counts[str(e.status)] = counts.get(str(e.status), 0) + 1
+        store.finish_run(run_id, status, moment, counts if status == RunStatus.recorded else {})
     return run_id
 
 

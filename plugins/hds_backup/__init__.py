@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import click
 
     from controlplane.demo_context import DemoContext
+    from controlplane.reversibility.model import Reversibility
 
 __version__ = "0.1.0"
 
@@ -61,3 +62,12 @@ def hds_commands() -> list[click.Command]:
     from hds_backup.cli import backup  # click only: the command imports its work when it runs
 
     return [backup]
+
+
+@hookimpl
+def hds_reversibility() -> list[Reversibility]:
+    """`hdsctl reversibility destroy-check`: no backup artefact nor scratch restore of the tenant
+    remains (see `destruction`). Backups are not exported: the client gets its live data."""
+    from controlplane.reversibility.model import Reversibility
+
+    return [Reversibility("backup", inspect=deferred("hds_backup.destruction", "inspect_backup"))]

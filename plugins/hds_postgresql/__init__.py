@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from controlplane.plugin_types import TenantView
+    from controlplane.reversibility.model import Reversibility
     from controlplane.traces.record import TraceSource
 
 __version__ = "0.1.0"
@@ -52,3 +53,18 @@ def hds_trace_sources(tenant: TenantView, target_kind: str, target: BaseModel, t
     from hds_postgresql.traces import PostgresLogSource
 
     return [PostgresLogSource(target.name, target.trace_logs)]  # type: ignore[attr-defined]
+
+
+@hookimpl
+def hds_reversibility() -> list[Reversibility]:
+    """`hdsctl reversibility test` dumps the tenant's databases; `destroy-check` verifies they are
+    gone (see `reversibility`)."""
+    from controlplane.reversibility.model import Reversibility
+
+    return [
+        Reversibility(
+            "postgresql",
+            export=deferred("hds_postgresql.reversibility", "export_postgresql"),
+            inspect=deferred("hds_postgresql.reversibility", "inspect_postgresql"),
+        )
+    ]

@@ -1,5 +1,6 @@
 """Public API of the `hds_postgresql` plugin, for other plugins (hds_backup restores dumps with it):
-reaching a PostgreSQL server from a DSN reference without ever exposing it.
+reaching a PostgreSQL server from a DSN reference without ever exposing it, and running its client
+tools (`find_client_bindir`, `run_tool`, `tool_version`: see `client_tools`).
 
 A DSN is a secret (it may carry a password). It is resolved through its `SecretRef`, parsed by
 libpq's rules (psycopg's `conninfo_to_dict`), and then:
@@ -20,6 +21,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from controlplane.secrets import SecretRef, redact, remember
+from hds_postgresql.client_tools import ToolRun, ToolTimeout, find_client_bindir, run_tool, tool_version
+
+__all__ = [
+    "DATABASE_NAME",
+    "ConnectionSettingsError",
+    "Conninfo",
+    "ToolRun",
+    "ToolTimeout",
+    "connect",
+    "find_client_bindir",
+    "run_tool",
+    "tool_version",
+]
 
 ENV_FOR_PARAMETER = {
     "host": "PGHOST",

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from controlplane.demo_context import DemoContext
     from controlplane.evidence.witness import WitnessScheme
     from controlplane.plugin_types import TenantView
+    from controlplane.reversibility.model import Reversibility
     from controlplane.traces.record import TraceSource
 
 __version__ = "0.1.0"
@@ -67,3 +68,16 @@ def hds_trace_sources(tenant: TenantView, target_kind: str, target: BaseModel, t
     from hds_s3.traces import trace_sources  # boto3 loads only when a source is read
 
     return trace_sources(tenant, target, timeout_s)  # type: ignore[arg-type]
+
+
+@hookimpl
+def hds_reversibility() -> list[Reversibility]:
+    from controlplane.reversibility.model import Reversibility
+
+    return [
+        Reversibility(
+            "s3",
+            export=deferred("hds_s3.reversibility", "export_s3"),
+            inspect=deferred("hds_s3.destruction", "inspect_s3"),
+        )
+    ]

@@ -15,6 +15,10 @@ Clients and calls:
   error), never an exception for an API or transport failure; `classify(exc)` does the same for a
   failure caught by the caller.
 
+Destruction (`hdsctl reversibility destroy-check`):
+- `bucket_remains(s3, bucket, prefix=..., deadline=...)` → `BucketRemains`: whether the bucket
+  exists, and its object versions and delete markers under a prefix, with Object Lock dates.
+
 Snapshot (what checks read, collected once per run):
 - `Aspect`, `AspectState`: one observed setting and how it was observed;
 - `read_bucket(...)`: every configuration aspect of one bucket, one call each;
@@ -27,6 +31,7 @@ from __future__ import annotations
 from hds_s3.client import TargetClients, classify, fetch
 from hds_s3.collect_bucket import read_bucket
 from hds_s3.providers import allowed_regions, unsupported_apis, unsupported_reason
+from hds_s3.remains import BucketRemains, bucket_remains
 from hds_s3.snapshot import Aspect, AspectState
 from hds_s3.target import BUCKET_NAME, REGION, Provider, S3Credentials, S3Target, check_endpoint_url
 
@@ -35,11 +40,13 @@ __all__ = [
     "REGION",
     "Aspect",
     "AspectState",
+    "BucketRemains",
     "Provider",
     "S3Credentials",
     "S3Target",
     "TargetClients",
     "allowed_regions",
+    "bucket_remains",
     "check_endpoint_url",
     "classify",
     "fetch",

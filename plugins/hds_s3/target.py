@@ -59,11 +59,24 @@ class BucketSpec(_Strict):
         description="data | backup (Object Lock) | log (Object Lock, receives access logs) | critical (replicated)",
     )
     require_kms: bool = Field(default=False, description="Default encryption must be SSE-KMS with a customer key")
+    replicas: tuple[str, ...] = Field(
+        default=(),
+        description="Buckets this one replicates to, same endpoint: `hdsctl reversibility destroy-check` checks "
+        "them even once this bucket (and its replication configuration) is gone",
+    )
 
     @field_validator("roles")
     @classmethod
     def _roles_unique(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return _unique(value, "role")
+
+    @field_validator("replicas")
+    @classmethod
+    def _replica_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if not re.fullmatch(BUCKET_NAME, name):
+                raise ValueError(f"{name!r} is not a bucket name")
+        return _unique(value, "replica")
 
 
 class DiscoverSpec(_Strict):

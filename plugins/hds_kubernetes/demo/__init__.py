@@ -154,7 +154,7 @@ def demo_setup(ctx: DemoContext) -> None:
             "platform_namespaces": [PLATFORM_NS],
         }
         if tenant.profile != "noncompliant":
-            from hds_kubernetes.demo_traces import write_audit_logs
+            from hds_kubernetes.demo.traces import write_audit_logs
 
             names = [n.get("metadata", {}).get("name", "") for n in objects if n.get("kind") == "Namespace"]
             mine = [n for n in names if n.startswith(f"{tenant.id}-")]

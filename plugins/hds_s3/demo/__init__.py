@@ -130,7 +130,7 @@ def _tenant(ctx: DemoContext, endpoint: LocalS3Endpoint, tenant: DemoTenant) -> 
     if tenant.profile == "noncompliant":
         entry["discover"] = {"prefix": prefix}  # also picks up the undeclared copy in us-east-1
     else:
-        from hds_s3.demo_traces import seed_access_logs
+        from hds_s3.demo.traces import seed_access_logs
 
         data = f"{prefix}dossiers"
         entry["trace_logs"] = seed_access_logs(ctx, endpoint, creds, prefix, data, tenant.profile == "partial")

@@ -13,8 +13,8 @@ from typing import Any
 
 from controlplane.demo_context import DemoContext
 from hds_s3.access_log import format_line
-from hds_s3.local_endpoint import LocalCredentials, LocalS3Endpoint
-from hds_s3.local_fleet import BucketPlan, provision_buckets
+from hds_s3.demo.local_endpoint import LocalCredentials, LocalS3Endpoint
+from hds_s3.demo.local_fleet import BucketPlan, provision_buckets
 
 STAFF = [
     {
