@@ -1,10 +1,11 @@
 """`hdsctl demo` part of the Redfish plugin: a pool of three servers (one sushy-static per BMC,
-over TLS signed by a local CA) that serves two tenants, clinique-sud and hopital-nord. Its
-hardware is compliant: firmware release dates are set a few weeks before today."""
+over TLS signed by a local CA), declared once in the fleet's `platform:` section as a shared
+group serving two tenants, clinique-sud and hopital-nord: collected once per run, its results
+stored in each tenant's chain. Its hardware is compliant: firmware release dates are set a few
+weeks before today."""
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime, timedelta
 
 from controlplane.demo_context import DemoContext
@@ -13,6 +14,7 @@ from hds_redfish.demo.mockup_tree import compose
 from hds_redfish.demo.server import LocalRedfishServer, sushy_tools_installed
 
 POOL = "pool-paris-1"
+TARGET = "serveurs"
 SERVERS = 3
 TENANTS = ("clinique-sud", "hopital-nord")
 USER_ENV, PASSWORD_ENV = "HDS_DEMO_BMC_USER", "HDS_DEMO_BMC_PASSWORD"
@@ -47,12 +49,11 @@ def demo_setup(ctx: DemoContext) -> None:
         server.wait_ready()
     ctx.env.update({USER_ENV: "hds-audit", PASSWORD_ENV: "demo-bmc-password"})
     entry = {
-        "name": POOL,
+        "name": TARGET,
         "endpoints": [s.url for s in servers],
         "username": {"env": USER_ENV},
         "password": {"env": PASSWORD_ENV},
         "ca_bundle": str(ca.ca_path),
         "expected_accounts": ["hds-audit", "ops-admin"],
     }
-    for tenant in served:
-        ctx.add_target(tenant.id, "redfish", copy.deepcopy(entry))  # no YAML alias between tenants
+    ctx.add_shared_target(POOL, [t.id for t in served], "redfish", entry)

@@ -1,5 +1,5 @@
-"""`hdsctl demo`'s Redfish part: three sushy-static BMCs over TLS, one pool declared for
-clinique-sud and hopital-nord (not labo-est), every RF control passing on it, and every server
+"""`hdsctl demo`'s Redfish part: three sushy-static BMCs over TLS, one shared pool (`platform:`)
+serving clinique-sud and hopital-nord (not labo-est), every RF control passing on it, and every server
 stopped when the demo ends."""
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ def test_demo_pool_serves_two_tenants_and_passes(tmp_path, monkeypatch):
     with ExitStack() as stack:
         ctx = DemoContext(workdir=tmp_path, stack=stack, tenants=[t for t, _, _ in DEMO_TENANTS])
         demo_setup(ctx)
-        assert set(ctx.targets) == {"clinique-sud", "hopital-nord"}
-        [pool] = ctx.targets["clinique-sud"]["redfish"]
-        assert ctx.targets["hopital-nord"]["redfish"] == [pool]
-        assert ctx.targets["hopital-nord"]["redfish"][0] is not pool  # two entries: no YAML alias
+        assert not ctx.targets  # declared once, for the tenants it serves
+        assert set(ctx.platform) == {"pool-paris-1"}
+        group = ctx.platform["pool-paris-1"]
+        assert sorted(group["serves"]) == ["clinique-sud", "hopital-nord"]
+        [pool] = group["targets"]["redfish"]
         assert len(pool["endpoints"]) == 3 and all(u.startswith("https://127.0.0.1:") for u in pool["endpoints"])
         for key, value in ctx.env.items():
             monkeypatch.setenv(key, value)

@@ -1,6 +1,7 @@
-"""A 3-server pool declared by two tenants, and another tenant's own pool, through the real
-scheduler: each tenant's chain holds its pool's results (one per server per control), the
-evidence verifies, no tenant sees another's pool, and no BMC password is stored."""
+"""A 3-server pool shared by two tenants (declared once in `platform:`), and another tenant's own
+pool, through the real scheduler: each served tenant's chain holds the pool's results (one per
+server per control, marked with the shared group), the evidence verifies, no tenant sees another's
+pool, and no BMC password is stored."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from controlplane.results import SHARED_PLATFORM_KEY
 from controlplane.runner import execute, prepare
 from controlplane.store import EvidenceStore
 from tests.plugins.redfish.helpers import CONTROLS, NOW, env_var
@@ -34,16 +36,27 @@ def test_pool_results_land_in_each_served_tenant_chain(bmcs, bmc_ca, tmp_path, m
     shared = [bmcs[n].url for n in ("compliant", "ipmi-on", "degraded-raid")]
     contract = {"rpo_hours": 24, "rto_hours": 4, "log_retention_days": 365}  # copied per tenant: no YAML alias
     tenants = [
-        ("clinique-a", [2, 5], _pool("pool-paris", shared, bmc_ca.ca_path, user, password)),
-        ("hopital-b", [1, 2], _pool("pool-paris", shared, bmc_ca.ca_path, user, password)),
-        ("labo-c", [2], _pool("pool-lyon", [bmcs["single-psu"].url], bmc_ca.ca_path, user, other_password)),
+        ("clinique-a", [2, 5], {}),
+        ("hopital-b", [1, 2], {}),
+        (
+            "labo-c",
+            [2],
+            {"redfish": [_pool("pool-lyon", [bmcs["single-psu"].url], bmc_ca.ca_path, user, other_password)]},
+        ),
     ]
     fleet = {
         "version": 1,
         "runtime": {"workers": 4, "collect_timeout_s": 60, "retries": 0},
+        "platform": [
+            {
+                "id": "pool-paris",
+                "serves": ["clinique-a", "hopital-b"],
+                "targets": {"redfish": [_pool("serveurs", shared, bmc_ca.ca_path, user, password)]},
+            }
+        ],
         "tenants": [
-            {"id": tid, "name": tid, "activities": acts, "contract": dict(contract), "targets": {"redfish": [pool]}}
-            for tid, acts, pool in tenants
+            {"id": tid, "name": tid, "activities": acts, "contract": dict(contract), "targets": targets}
+            for tid, acts, targets in tenants
         ],
     }
     config = tmp_path / "hds.yaml"
@@ -60,7 +73,8 @@ def test_pool_results_land_in_each_served_tenant_chain(bmcs, bmc_ca, tmp_path, m
 
     for tenant in ("clinique-a", "hopital-b"):
         rows = of(tenant)
-        assert {r["target"] for r in rows} == {"pool-paris"}
+        assert {r["target"] for r in rows} == {"pool-paris/serveurs"}
+        assert {r["evidence"].get(SHARED_PLATFORM_KEY) for r in rows} == {"pool-paris"}
         # RF-02 and RF-03 judge each server's one storage controller, the others one resource each
         assert len([r for r in rows if r["control"] == "RF-01"]) == 3
         failed = {(r["control"], r["resource"].split(" ")[0]) for r in rows if r["status"] == "fail"}
